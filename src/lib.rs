@@ -1,0 +1,3 @@
+//! `repro` — a harness that reproduces "UFT: Unifying Supervised and Reinforcement Fine-Tuning".
+
+pub mod tasks;

@@ -1,0 +1,121 @@
+//! Offline generators for the two synthetic UFT tasks, so the harness runs without the
+//! official data files (spec `uft-paper.md` §1.2, §5.1, §5.2):
+//!
+//! * [`countdown`]: Countdown problems (3–4 numbers in 1–99, target 10–100), every one
+//!   solvable, with step-equation hints.
+//! * [`logic`]: Knights-and-Knaves puzzles (3–7 inhabitants) with exactly one solution
+//!   and deduction-style hints, as in Logic-RL / AlphaPav `mem-kk-logic`.
+//!
+//! Each example is a pure function of `(seed, index)`: an RNG is derived per example by
+//! hashing the pair with SplitMix64 into a `ChaCha8Rng` seed, so example `i` is the same
+//! whether 10 or 10,000 examples are requested.
+
+pub mod countdown;
+pub mod logic;
+mod logic_hints;
+pub mod logic_statements;
+
+pub use countdown::{
+    CountdownOptions, countdown_example, generate_countdown, generate_countdown_with,
+};
+pub use logic::{LogicOptions, generate_logic, generate_logic_with, logic_example};
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+/// One generated training/evaluation row, shaped like a row of the official files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedExample {
+    /// `"countdown"` or `"kk_logic"`, as in the official files.
+    pub data_source: &'static str,
+    /// Full prompt text (the official `question`, identical to `prompt`).
+    pub question: String,
+    /// Solution segments; `hint.concat()` is the solution text.
+    pub hint: Vec<String>,
+    /// `hint.concat() + " </think>\n<answer> " + final + " </answer>"`.
+    pub answer: String,
+    /// What the reward function checks against.
+    pub ground_truth: GroundTruth,
+}
+
+/// The official `reward_model.ground_truth` of a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroundTruth {
+    /// Countdown: the numbers (in prompt order) and the target.
+    Countdown { numbers: Vec<i64>, target: i64 },
+    /// Knights and Knaves: names in order, `solution[i]` is true when inhabitant `i` is a
+    /// knight, the `"(1) X is a knight\n(2) ..."` text, and the statements as a Python tuple.
+    Logic {
+        names: Vec<String>,
+        solution: Vec<bool>,
+        solution_text_format: String,
+        statements: String,
+    },
+}
+
+impl GeneratedExample {
+    /// The text inside `<answer> ... </answer>` (the final equation or the solution list).
+    pub fn final_answer(&self) -> &str {
+        let start = self
+            .answer
+            .rfind("<answer> ")
+            .map_or(0, |i| i + "<answer> ".len());
+        let end = self.answer.rfind(" </answer>").unwrap_or(self.answer.len());
+        &self.answer[start..end]
+    }
+}
+
+/// One step of the SplitMix64 generator (Steele, Lea, Flood 2014).
+pub(crate) fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The RNG for example `index` of the stream `(seed, domain)`. `domain` separates the
+/// generators so that the same user seed gives unrelated Countdown and Logic streams.
+pub(crate) fn example_rng(seed: u64, domain: u64, index: u64) -> ChaCha8Rng {
+    let mut state = seed;
+    let a = splitmix64(&mut state);
+    let mut state = a ^ domain;
+    let b = splitmix64(&mut state);
+    let mut state = b ^ index;
+    let mut key = [0u8; 32];
+    for chunk in key.chunks_exact_mut(8) {
+        chunk.copy_from_slice(&splitmix64(&mut state).to_le_bytes());
+    }
+    ChaCha8Rng::from_seed(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::RngExt;
+
+    #[test]
+    fn example_rng_separates_seed_domain_index() {
+        let draw = |s, d, i| example_rng(s, d, i).random::<u64>();
+        assert_eq!(draw(1, 2, 3), draw(1, 2, 3));
+        assert_ne!(draw(1, 2, 3), draw(1, 2, 4));
+        assert_ne!(draw(1, 2, 3), draw(1, 3, 3));
+        assert_ne!(draw(1, 2, 3), draw(2, 2, 3));
+        assert_ne!(draw(0, 0, 1), draw(0, 1, 0));
+    }
+
+    #[test]
+    fn final_answer_extracts_answer_body() {
+        let ex = GeneratedExample {
+            data_source: "countdown",
+            question: String::new(),
+            hint: vec![],
+            answer: "x </think>\n<answer> 1 + 2 </answer>".into(),
+            ground_truth: GroundTruth::Countdown {
+                numbers: vec![1, 2],
+                target: 3,
+            },
+        };
+        assert_eq!(ex.final_answer(), "1 + 2");
+    }
+}
