@@ -1,3 +1,102 @@
-fn main() {
-    println!("Hello, world!");
+//! The `repro` command line: a thin layer over the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+use repro::experiment::Experiment;
+use repro::runner::{self, RunOptions};
+
+#[derive(Parser)]
+#[command(name = "repro", version, about = "Reproduce \"UFT: Unifying Supervised and Reinforcement Fine-Tuning\"")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every cell of an experiment file that is not already complete.
+    Run {
+        /// The experiment file (e.g. experiments/sample_complexity.toml).
+        experiment: PathBuf,
+        /// Results root; cells go to <results>/<experiment name>/<cell id>/.
+        #[arg(long, default_value = "results")]
+        results: PathBuf,
+        /// Cells to run at once.
+        #[arg(long, short, default_value_t = 1)]
+        jobs: usize,
+        /// Run one shard I/N of the sweep: the cells whose index ≡ I (mod N).
+        #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+        shard: Option<(usize, usize)>,
+        /// Recompute cells that are already complete.
+        #[arg(long)]
+        force: bool,
+        /// No progress bars and no per-cell lines.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Validate an experiment file and list its cells.
+    Check {
+        experiment: PathBuf,
+        /// Also print every parameter the experiment's kind accepts, with defaults.
+        #[arg(long)]
+        schema: bool,
+    },
+    /// Draw the figures of an experiment from its results (Parquet only).
+    Plot(repro::plot::PlotArgs),
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (i, n) = s.split_once('/').ok_or("expected I/N, e.g. 0/4")?;
+    let i: usize = i.trim().parse().map_err(|_| format!("bad shard index `{i}`"))?;
+    let n: usize = n.trim().parse().map_err(|_| format!("bad shard count `{n}`"))?;
+    if n == 0 || i >= n {
+        return Err(format!("shard {i}/{n}: need 0 ≤ I < N"));
+    }
+    Ok((i, n))
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run { experiment, results, jobs, shard, force, quiet } => {
+            let exp = Experiment::from_file(&experiment)?;
+            if jobs == 0 {
+                bail!("--jobs must be at least 1");
+            }
+            let opts = RunOptions { results, jobs, shard, force, quiet };
+            let started = std::time::Instant::now();
+            let report = runner::run(&exp, &opts).with_context(|| format!("running {}", experiment.display()))?;
+            if !quiet {
+                eprintln!(
+                    "{}: {} cells run, {} already complete, {} busy elsewhere ({:.1}s); results in {}",
+                    exp.name,
+                    report.ran,
+                    report.skipped,
+                    report.busy,
+                    started.elapsed().as_secs_f64(),
+                    opts.results.join(&exp.name).display()
+                );
+            }
+            Ok(())
+        }
+        Command::Check { experiment, schema } => {
+            let exp = Experiment::from_file(&experiment)?;
+            print!("{}", repro::experiment::describe(&exp, schema));
+            Ok(())
+        }
+        Command::Plot(args) => repro::plot::plot(&args),
+    }
 }

@@ -20,7 +20,6 @@ pub use countdown::{
 };
 pub use logic::{LogicOptions, generate_logic, generate_logic_with, logic_example};
 
-use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 /// One generated training/evaluation row, shaped like a row of the official files.
@@ -65,28 +64,10 @@ impl GeneratedExample {
     }
 }
 
-/// One step of the SplitMix64 generator (Steele, Lea, Flood 2014).
-pub(crate) fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// The RNG for example `index` of the stream `(seed, domain)`. `domain` separates the
 /// generators so that the same user seed gives unrelated Countdown and Logic streams.
 pub(crate) fn example_rng(seed: u64, domain: u64, index: u64) -> ChaCha8Rng {
-    let mut state = seed;
-    let a = splitmix64(&mut state);
-    let mut state = a ^ domain;
-    let b = splitmix64(&mut state);
-    let mut state = b ^ index;
-    let mut key = [0u8; 32];
-    for chunk in key.chunks_exact_mut(8) {
-        chunk.copy_from_slice(&splitmix64(&mut state).to_le_bytes());
-    }
-    ChaCha8Rng::from_seed(key)
+    crate::rng::keyed_rng(&[seed, domain, index])
 }
 
 #[cfg(test)]

@@ -1,0 +1,168 @@
+//! Metrics as tidy Parquet tables.
+//!
+//! A cell's `metrics.parquet` has one row per (seed, step, metric):
+//! `experiment, kind, cell, seed, step, metric, value`, followed by one column per parameter
+//! of the cell (so a plot needs nothing but the Parquet files). While a cell runs, each finished
+//! seed is kept as its own part file `seeds/<seed>.parquet` with the first four columns only.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use polars::prelude::*;
+
+use crate::experiment::{Cell, Value};
+use crate::store::write_atomic;
+
+/// One metric value of one seed at one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedRow {
+    pub seed: u64,
+    pub step: u64,
+    pub metric: String,
+    pub value: f64,
+}
+
+impl SeedRow {
+    pub fn new(seed: u64, step: u64, metric: &str, value: f64) -> SeedRow {
+        SeedRow { seed, step, metric: metric.to_string(), value }
+    }
+}
+
+/// The rows of one cell, with the cell's parameters as read back from Parquet.
+#[derive(Debug, Clone)]
+pub struct CellMetrics {
+    pub cell: String,
+    pub params: BTreeMap<String, Value>,
+    pub rows: Vec<SeedRow>,
+}
+
+impl CellMetrics {
+    pub fn param(&self, name: &str) -> Result<&Value> {
+        self.params.get(name).ok_or_else(|| anyhow!("cell {} has no column `{name}`", self.cell))
+    }
+}
+
+const CORE_COLUMNS: [&str; 7] = ["experiment", "kind", "cell", "seed", "step", "metric", "value"];
+
+fn seed_frame(rows: &[SeedRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new_infer_height(vec![
+        Column::new("seed".into(), rows.iter().map(|r| r.seed).collect::<Vec<_>>()),
+        Column::new("step".into(), rows.iter().map(|r| r.step).collect::<Vec<_>>()),
+        Column::new("metric".into(), rows.iter().map(|r| r.metric.as_str()).collect::<Vec<_>>()),
+        Column::new("value".into(), rows.iter().map(|r| r.value).collect::<Vec<_>>()),
+    ])
+}
+
+fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
+    write_atomic(path, |file| {
+        ParquetWriter::new(file).with_compression(ParquetCompression::Zstd(None)).finish(df)?;
+        Ok(())
+    })
+}
+
+/// Writes one seed's rows (atomically).
+pub fn write_seed_part(path: &Path, rows: &[SeedRow]) -> Result<()> {
+    write_parquet(path, &mut seed_frame(rows)?)
+}
+
+/// Reads a Parquet file, saying which file is unreadable.
+fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| anyhow!("{} is not a readable Parquet file ({e}); delete it to recompute", path.display()))
+}
+
+fn column<'a>(df: &'a DataFrame, path: &Path, name: &str) -> Result<&'a Column> {
+    df.column(name).map_err(|_| anyhow!("{}: missing column `{name}`", path.display()))
+}
+
+fn rows_of(df: &DataFrame, path: &Path) -> Result<Vec<SeedRow>> {
+    let bad = |name: &str, e: PolarsError| anyhow!("{}: column `{name}` has the wrong type ({e})", path.display());
+    let seed = column(df, path, "seed")?.u64().map_err(|e| bad("seed", e))?;
+    let step = column(df, path, "step")?.u64().map_err(|e| bad("step", e))?;
+    let metric = column(df, path, "metric")?.str().map_err(|e| bad("metric", e))?;
+    let value = column(df, path, "value")?.f64().map_err(|e| bad("value", e))?;
+    let mut rows = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        match (seed.get(i), step.get(i), metric.get(i), value.get(i)) {
+            (Some(seed), Some(step), Some(metric), Some(value)) => {
+                rows.push(SeedRow { seed, step, metric: metric.to_string(), value })
+            }
+            _ => bail!("{}: row {i} has a missing value", path.display()),
+        }
+    }
+    Ok(rows)
+}
+
+/// Reads one seed part back.
+pub fn read_seed_part(path: &Path) -> Result<Vec<SeedRow>> {
+    rows_of(&read_parquet(path)?, path)
+}
+
+/// Writes a cell's complete table (atomically).
+pub fn write_cell_metrics(path: &Path, experiment: &str, kind: &str, cell: &Cell, rows: &[SeedRow]) -> Result<()> {
+    let n = rows.len();
+    let seed_columns = seed_frame(rows)?.into_columns();
+    let mut columns = vec![
+        Column::new("experiment".into(), vec![experiment; n]),
+        Column::new("kind".into(), vec![kind; n]),
+        Column::new("cell".into(), vec![cell.id.as_str(); n]),
+    ];
+    columns.extend(seed_columns);
+    for (name, value) in &cell.params {
+        let name: PlSmallStr = (*name).into();
+        columns.push(match value {
+            Value::Int(v) => Column::new(name, vec![*v; n]),
+            Value::Float(v) => Column::new(name, vec![*v; n]),
+            Value::Bool(v) => Column::new(name, vec![*v; n]),
+            Value::Str(v) => Column::new(name, vec![v.as_str(); n]),
+        });
+    }
+    write_parquet(path, &mut DataFrame::new(n, columns)?)
+}
+
+/// Reads a cell's `metrics.parquet`.
+pub fn read_cell_metrics(path: &Path) -> Result<CellMetrics> {
+    let df = read_parquet(path)?;
+    let rows = rows_of(&df, path)?;
+    let cell = column(&df, path, "cell")?
+        .str()
+        .ok()
+        .and_then(|c| c.get(0).map(str::to_string))
+        .unwrap_or_default();
+    let mut params = BTreeMap::new();
+    if df.height() > 0 {
+        for col in df.columns() {
+            let name = col.name().as_str();
+            if CORE_COLUMNS.contains(&name) {
+                continue;
+            }
+            let value = match col.dtype() {
+                DataType::Int64 => col.i64().ok().and_then(|c| c.get(0)).map(Value::Int),
+                DataType::Float64 => col.f64().ok().and_then(|c| c.get(0)).map(Value::Float),
+                DataType::Boolean => col.bool().ok().and_then(|c| c.get(0)).map(Value::Bool),
+                DataType::String => col.str().ok().and_then(|c| c.get(0)).map(|s| Value::Str(s.to_string())),
+                other => bail!("{}: column `{name}` has unsupported type {other}", path.display()),
+            };
+            if let Some(value) = value {
+                params.insert(name.to_string(), value);
+            }
+        }
+    }
+    Ok(CellMetrics { cell, params, rows })
+}
+
+/// Every `*/metrics.parquet` below an experiment's results folder, sorted by cell id.
+pub fn read_experiment(dir: &Path) -> Result<Vec<CellMetrics>> {
+    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read results folder {}", dir.display()))?;
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("metrics.parquet"))
+        .filter(|p| p.is_file())
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| read_cell_metrics(p)).collect()
+}

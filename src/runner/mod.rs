@@ -1,0 +1,225 @@
+//! The run engine behind `repro run`: which cells still need work, running them (in parallel,
+//! one shard of a sweep, under a per-cell lock), and recording each result so that nothing
+//! finished is ever recomputed and nothing unfinished ever looks finished.
+//!
+//! - `summary`    — `summary.toml` (status and provenance of a cell)
+//! - `provenance` — version, commit, host, CPU, timestamps
+
+pub mod provenance;
+pub mod summary;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Instant, SystemTime};
+
+use anyhow::{Result, bail};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sha2::{Digest, Sha256};
+
+use crate::experiment::{Cell, Experiment, ExperimentKind, resolved_toml};
+use crate::metrics::{self, SeedRow};
+use crate::store::{CellDir, write_text};
+use provenance::{Provenance, utc_timestamp};
+use summary::{Status, Summary};
+
+/// How `repro run` should proceed.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The results root (`results/`); the experiment writes into `<results>/<name>/`.
+    pub results: PathBuf,
+    /// Cells run at once.
+    pub jobs: usize,
+    /// `Some((i, n))`: run only the cells whose index ≡ i (mod n).
+    pub shard: Option<(usize, usize)>,
+    /// Recompute cells even if complete.
+    pub force: bool,
+    /// No progress bars and no per-cell lines.
+    pub quiet: bool,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunReport {
+    pub ran: usize,
+    pub skipped: usize,
+    /// Cells another process was working on (locked).
+    pub busy: usize,
+}
+
+/// Whether a cell's results are complete for exactly these seeds and this configuration.
+pub fn is_complete(dir: &CellDir, seeds: &[u64], config_hash: &str) -> bool {
+    let Ok(summary) = Summary::read(&dir.summary()) else { return false };
+    let want: BTreeSet<u64> = seeds.iter().copied().collect();
+    let have: BTreeSet<u64> = summary.seeds.iter().copied().collect();
+    summary.status == Status::Complete && summary.config_hash == config_hash && want == have && dir.metrics().is_file()
+}
+
+fn config_hash(config: &str) -> String {
+    Sha256::digest(config.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs every cell of `exp` (or of one shard) that is not already complete.
+pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
+    let provenance = Provenance::collect();
+    let cells: Vec<&Cell> = match opts.shard {
+        Some((i, n)) => exp.shard(i, n).collect(),
+        None => exp.cells.iter().collect(),
+    };
+    let mut report = RunReport::default();
+    let mut pending = Vec::new();
+    for cell in cells {
+        let dir = CellDir::new(&opts.results, &exp.name, &cell.id);
+        let hash = config_hash(&resolved_toml(exp.kind, cell));
+        if !opts.force && is_complete(&dir, &exp.seeds, &hash) {
+            report.skipped += 1;
+        } else {
+            pending.push((cell, dir, hash));
+        }
+    }
+
+    let multi = MultiProgress::with_draw_target(if opts.quiet {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
+    });
+    let say = |line: String| {
+        if opts.quiet {
+        } else if multi.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            let _ = multi.println(line);
+        }
+    };
+    if report.skipped > 0 {
+        say(format!("{}: {} of {} cells already complete, skipped", exp.name, report.skipped, report.skipped + pending.len()));
+    }
+    let sweep = multi.add(ProgressBar::new(pending.len() as u64));
+    sweep.set_style(
+        ProgressStyle::with_template("{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} cells, ETA {eta}")
+            .expect("valid template"),
+    );
+    sweep.set_prefix(exp.name.clone());
+
+    let next = AtomicUsize::new(0);
+    let outcome = Mutex::new((0usize, 0usize, Vec::<String>::new()));
+    std::thread::scope(|scope| {
+        for _ in 0..opts.jobs.max(1).min(pending.len().max(1)) {
+            scope.spawn(|| {
+                let bar = multi.insert_before(&sweep, ProgressBar::new(1000));
+                bar.set_style(
+                    ProgressStyle::with_template("  {msg:40!} {bar:30} {percent:>3}%").expect("valid template"),
+                );
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some((cell, dir, hash)) = pending.get(i) else { break };
+                    bar.set_message(cell.label());
+                    bar.set_position(0);
+                    let result = run_cell(exp, cell, dir, hash, opts.force, &provenance, &|f| {
+                        bar.set_position((f * 1000.0) as u64)
+                    });
+                    let mut out = outcome.lock().expect("no panics while holding the lock");
+                    match result {
+                        Ok(CellOutcome::Ran { seconds, line }) => {
+                            out.0 += 1;
+                            say(format!("done {} [{}] {seconds:.1}s: {line}", cell.label(), cell.id));
+                        }
+                        Ok(CellOutcome::Busy) => {
+                            out.1 += 1;
+                            say(format!("busy {} [{}]: another process holds its lock, left to it", cell.label(), cell.id));
+                        }
+                        Err(e) => out.2.push(format!("{} [{}]: {e:#}", cell.label(), cell.id)),
+                    }
+                    sweep.inc(1);
+                }
+                bar.finish_and_clear();
+            });
+        }
+    });
+    sweep.finish_and_clear();
+    let (ran, busy, failures) = outcome.into_inner().expect("workers finished");
+    report.ran = ran;
+    report.busy = busy;
+    if !failures.is_empty() {
+        bail!("{} cell(s) failed:\n  {}", failures.len(), failures.join("\n  "));
+    }
+    Ok(report)
+}
+
+enum CellOutcome {
+    Ran { seconds: f64, line: String },
+    Busy,
+}
+
+/// Runs the missing seeds of one cell under its lock and writes its files.
+fn run_cell(
+    exp: &Experiment,
+    cell: &Cell,
+    dir: &CellDir,
+    hash: &str,
+    force: bool,
+    provenance: &Provenance,
+    progress: &(dyn Fn(f64) + Sync),
+) -> Result<CellOutcome> {
+    let Some(_lock) = dir.try_lock()? else { return Ok(CellOutcome::Busy) };
+    // Another process may have finished the cell between our check and the lock.
+    if !force && is_complete(dir, &exp.seeds, hash) {
+        return Ok(CellOutcome::Ran { seconds: 0.0, line: "completed by another process".into() });
+    }
+    let started = Instant::now();
+    let config = resolved_toml(exp.kind, cell);
+    let mut summary = Summary::new(provenance);
+    summary.experiment = exp.name.clone();
+    summary.cell = cell.id.clone();
+    summary.label = cell.label();
+    summary.kind = exp.kind.name().into();
+    summary.seeds = exp.seeds.clone();
+    summary.config_hash = hash.to_string();
+    summary.started_at = utc_timestamp(SystemTime::now());
+    summary.write(&dir.summary())?;
+    write_text(&dir.config(), &config)?;
+
+    let mut rows: Vec<SeedRow> = Vec::new();
+    for (k, &seed) in exp.seeds.iter().enumerate() {
+        let part = dir.seed_part(seed);
+        let reusable = !force && part.is_file();
+        let seed_rows = match reusable.then(|| metrics::read_seed_part(&part)) {
+            Some(Ok(rows)) => rows,
+            // A missing or unreadable part is (re)computed; parts are only ever written whole.
+            _ => {
+                let n = exp.seeds.len() as f64;
+                let mut report = |f: f64| progress((k as f64 + f) / n);
+                let rows = run_seed(exp.kind, cell, seed, &mut report);
+                if let Some(bad) = rows.iter().find(|r| !r.value.is_finite()) {
+                    summary.status = Status::Failed;
+                    summary.error = Some(format!("seed {seed}: metric `{}` is {} at step {}", bad.metric, bad.value, bad.step));
+                    summary.write(&dir.summary())?;
+                    bail!("{}", summary.error.as_deref().unwrap_or_default());
+                }
+                metrics::write_seed_part(&part, &rows)?;
+                rows
+            }
+        };
+        rows.extend(seed_rows);
+    }
+    metrics::write_cell_metrics(&dir.metrics(), &exp.name, exp.kind.name(), cell, &rows)?;
+    summary.status = Status::Complete;
+    summary.finished_at = Some(utc_timestamp(SystemTime::now()));
+    let seconds = started.elapsed().as_secs_f64();
+    summary.wall_seconds = Some(seconds);
+    summary.write(&dir.summary())?;
+    Ok(CellOutcome::Ran { seconds, line: summarize(exp.kind, &rows) })
+}
+
+fn run_seed(kind: ExperimentKind, cell: &Cell, seed: u64, progress: &mut dyn FnMut(f64)) -> Vec<SeedRow> {
+    match kind {
+        ExperimentKind::TreeSearch => crate::theory::run_seed(cell, seed, progress),
+    }
+}
+
+fn summarize(kind: ExperimentKind, rows: &[SeedRow]) -> String {
+    match kind {
+        ExperimentKind::TreeSearch => crate::theory::summarize(rows),
+    }
+}

@@ -1,0 +1,74 @@
+//! `summary.toml`: the provenance and outcome of one cell.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::provenance::Provenance;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// A process started the cell and has not finished it (or was killed).
+    Running,
+    /// Every seed finished and `metrics.parquet` holds them all.
+    Complete,
+    /// The cell stopped with an error; `error` says which.
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    pub experiment: String,
+    pub cell: String,
+    pub label: String,
+    pub kind: String,
+    pub status: Status,
+    pub seeds: Vec<u64>,
+    /// SHA-256 of the resolved `config.toml`.
+    pub config_hash: String,
+    pub repro_version: String,
+    pub git_commit: String,
+    pub git_dirty: bool,
+    pub hostname: String,
+    pub cpu_model: String,
+    pub threads: usize,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub wall_seconds: Option<f64>,
+    pub error: Option<String>,
+}
+
+impl Summary {
+    pub fn new(provenance: &Provenance) -> Summary {
+        Summary {
+            experiment: String::new(),
+            cell: String::new(),
+            label: String::new(),
+            kind: String::new(),
+            status: Status::Running,
+            seeds: Vec::new(),
+            config_hash: String::new(),
+            repro_version: provenance.repro_version.clone(),
+            git_commit: provenance.git_commit.clone(),
+            git_dirty: provenance.git_dirty,
+            hostname: provenance.hostname.clone(),
+            cpu_model: provenance.cpu_model.clone(),
+            threads: provenance.threads,
+            started_at: String::new(),
+            finished_at: None,
+            wall_seconds: None,
+            error: None,
+        }
+    }
+
+    pub fn read(path: &Path) -> Result<Summary> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("{} is not a valid summary", path.display()))
+    }
+
+    pub fn write(&self, path: &Path) -> Result<()> {
+        crate::store::write_text(path, &toml::to_string(self)?)
+    }
+}
