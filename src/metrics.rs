@@ -34,6 +34,8 @@ impl SeedRow {
 #[derive(Debug, Clone)]
 pub struct CellMetrics {
     pub cell: String,
+    /// The experiment kind that produced the cell (`tree_search`, ...).
+    pub kind: String,
     pub params: BTreeMap<String, Value>,
     pub rows: Vec<SeedRow>,
 }
@@ -128,11 +130,10 @@ pub fn write_cell_metrics(path: &Path, experiment: &str, kind: &str, cell: &Cell
 pub fn read_cell_metrics(path: &Path) -> Result<CellMetrics> {
     let df = read_parquet(path)?;
     let rows = rows_of(&df, path)?;
-    let cell = column(&df, path, "cell")?
-        .str()
-        .ok()
-        .and_then(|c| c.get(0).map(str::to_string))
-        .unwrap_or_default();
+    let first_string = |name: &str| -> Result<String> {
+        Ok(column(&df, path, name)?.str().ok().and_then(|c| c.get(0).map(str::to_string)).unwrap_or_default())
+    };
+    let (cell, kind) = (first_string("cell")?, first_string("kind")?);
     let mut params = BTreeMap::new();
     if df.height() > 0 {
         for col in df.columns() {
@@ -152,7 +153,7 @@ pub fn read_cell_metrics(path: &Path) -> Result<CellMetrics> {
             }
         }
     }
-    Ok(CellMetrics { cell, params, rows })
+    Ok(CellMetrics { cell, kind, params, rows })
 }
 
 /// Every `*/metrics.parquet` below an experiment's results folder, sorted by cell id.

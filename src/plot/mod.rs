@@ -1,8 +1,18 @@
 //! Figures, drawn from Parquet results only (nothing is ever re-run).
+//!
+//! - `series` — aggregating per-seed curves onto a common grid (median and range)
+//! - `theory` — the sample-complexity and convergence figures of the `tree_search` kind
 
-use std::path::PathBuf;
+pub mod series;
+pub mod theory;
 
-use anyhow::Result;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use anyhow::{Result, bail};
+use plotters::prelude::*;
+
+use crate::metrics;
 
 /// Arguments of `repro plot`.
 #[derive(Debug, Clone, clap::Args)]
@@ -13,8 +23,74 @@ pub struct PlotArgs {
     /// Where to write the PNG and SVG files.
     #[arg(long, default_value = "paper_figures")]
     pub out: PathBuf,
+    /// Tree height H of the convergence figure.
+    #[arg(long, default_value_t = 10)]
+    pub height: i64,
+    /// Branching factor B of the convergence figure.
+    #[arg(long, default_value_t = 3)]
+    pub branching: i64,
 }
 
-pub fn plot(_args: &PlotArgs) -> Result<()> {
-    anyhow::bail!("not yet")
+/// Draws every figure the experiment's kind defines; returns the files written.
+pub fn plot(args: &PlotArgs) -> Result<()> {
+    let cells = metrics::read_experiment(&args.results)?;
+    let Some(first) = cells.first() else {
+        bail!(
+            "{} holds no complete cell (no */metrics.parquet); run `repro run <experiment file>` first",
+            args.results.display()
+        );
+    };
+    std::fs::create_dir_all(&args.out)?;
+    let written = match first.kind.as_str() {
+        "tree_search" => theory::plot(&cells, args)?,
+        other => bail!("no figures are defined for experiments of kind `{other}`"),
+    };
+    for path in written {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Registers the bundled DejaVu Sans as plotters' "sans-serif" (plotters' `ab_glyph` text
+/// rendering never reads system fonts).
+pub fn register_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let bytes: &'static [u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+        plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
+            .unwrap_or_else(|_| panic!("the bundled font is a valid TTF"));
+    });
+}
+
+/// Renders one figure as `<stem>.png` and `<stem>.svg`.
+pub fn save_png_and_svg(
+    out: &Path,
+    stem: &str,
+    size: (u32, u32),
+    draw_png: impl FnOnce(DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> Result<()>,
+    draw_svg: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<()>,
+) -> Result<Vec<PathBuf>> {
+    register_fonts();
+    let png = out.join(format!("{stem}.png"));
+    let svg = out.join(format!("{stem}.svg"));
+    draw_png(BitMapBackend::new(&png, size).into_drawing_area())?;
+    draw_svg(SVGBackend::new(&svg, size).into_drawing_area())?;
+    Ok(vec![png, svg])
+}
+
+/// The colour of each method, the same in every figure.
+pub fn method_color(method: &str) -> RGBColor {
+    match method {
+        "rft" => RGBColor(214, 39, 40),
+        "uft" => RGBColor(31, 119, 180),
+        "uft_cosine" => RGBColor(44, 160, 44),
+        "r3" => RGBColor(255, 127, 14),
+        "sft" => RGBColor(148, 103, 189),
+        _ => RGBColor(100, 100, 100),
+    }
+}
+
+/// Converts a plotters drawing error (whose type depends on the backend) to `anyhow`.
+pub fn drawing<T, E: std::fmt::Debug>(r: std::result::Result<T, E>) -> Result<T> {
+    r.map_err(|e| anyhow::anyhow!("drawing failed: {e:?}"))
 }
