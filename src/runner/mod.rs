@@ -53,7 +53,11 @@ pub fn is_complete(dir: &CellDir, seeds: &[u64], config_hash: &str) -> bool {
     let Ok(summary) = Summary::read(&dir.summary()) else { return false };
     let want: BTreeSet<u64> = seeds.iter().copied().collect();
     let have: BTreeSet<u64> = summary.seeds.iter().copied().collect();
-    summary.status == Status::Complete && summary.config_hash == config_hash && want == have && dir.metrics().is_file()
+    // A damaged metrics file makes the cell incomplete: it is rebuilt from the per-seed parts.
+    summary.status == Status::Complete
+        && summary.config_hash == config_hash
+        && want == have
+        && metrics::read_cell_metrics(&dir.metrics()).is_ok()
 }
 
 fn config_hash(config: &str) -> String {

@@ -165,7 +165,7 @@ mod tests {
         let estimate = hits as f64 / n as f64;
         let std_err = (exact * (1.0 - exact) / n as f64).sqrt();
         assert!((estimate - exact).abs() < 4.0 * std_err, "exact {exact}, Monte Carlo {estimate} ± {std_err}");
-        assert!(exact > 0.05, "the test policy should not be trivial: {exact}");
+        assert!(exact > 0.02, "the test policy should not be trivial: {exact}");
     }
 
     #[test]

@@ -1,0 +1,4 @@
+//! The integration test binary: one module per area.
+
+mod cli; // `repro run` / `check` / `plot` end to end, resume after kill -9, shards, locks
+mod experiment_files; // every experiments/*.toml loads; each class of bad file gets a clear error
