@@ -9,3 +9,12 @@ pub mod generate;
 pub mod prompt;
 pub mod reward;
 pub mod verify;
+
+/// The folder of official rows exported by `scripts/export_official_jsonl.py`, if the test
+/// run was given one (`REPRO_OFFICIAL_JSONL`); tests that need it are skipped otherwise.
+#[cfg(test)]
+pub(crate) fn official_jsonl(file: &str) -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("REPRO_OFFICIAL_JSONL")?;
+    let path = std::path::Path::new(&dir).join(file);
+    path.is_file().then_some(path)
+}

@@ -115,11 +115,11 @@ fn parse_official(src: &str, numbers: &[i64]) -> Expr {
 }
 
 fn official_rows(file: &str) -> Option<Vec<serde_json::Value>> {
-    let path = format!("/work/devdata/{file}");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        println!("skipping: {path} not found");
+    let Some(path) = crate::tasks::official_jsonl(file) else {
+        println!("skipping: {file} not available (set REPRO_OFFICIAL_JSONL)");
         return None;
     };
+    let text = std::fs::read_to_string(&path).expect("readable export");
     Some(
         text.lines()
             .filter(|l| !l.trim().is_empty())

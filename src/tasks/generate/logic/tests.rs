@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 fn official_rows() -> Vec<(&'static str, Vec<serde_json::Value>)> {
     let mut out = Vec::new();
     for file in ["uft_kk_logic_test.jsonl", "uft_kk_logic_train.jsonl"] {
-        let path = format!("/work/devdata/{file}");
-        match std::fs::read_to_string(&path) {
+        match crate::tasks::official_jsonl(file).map(std::fs::read_to_string).unwrap_or(Err(std::io::ErrorKind::NotFound.into())) {
             Ok(text) => out.push((
                 file,
                 text.lines()
@@ -17,7 +16,7 @@ fn official_rows() -> Vec<(&'static str, Vec<serde_json::Value>)> {
                     .map(|l| serde_json::from_str(l).unwrap())
                     .collect(),
             )),
-            Err(_) => println!("skipping: {path} not found"),
+            Err(_) => println!("skipping: {file} not available (set REPRO_OFFICIAL_JSONL)"),
         }
     }
     out
