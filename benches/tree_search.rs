@@ -27,9 +27,15 @@ fn config(method: Method, height: usize, branching: usize, iterations: u64) -> T
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("tree_search_1000_iterations");
     group.sample_size(20);
-    for (name, method) in [("rft", Method::Rft), ("uft", Method::Uft), ("sft", Method::Sft)] {
+    for (name, method) in [
+        ("rft", Method::Rft),
+        ("uft", Method::Uft),
+        ("sft", Method::Sft),
+    ] {
         let cfg = config(method, 10, 3, 1000);
-        group.bench_function(format!("{name}_h10_b3"), |b| b.iter(|| simulate(&cfg, 0, &mut |_| {})));
+        group.bench_function(format!("{name}_h10_b3"), |b| {
+            b.iter(|| simulate(&cfg, 0, &mut |_| {}))
+        });
     }
     group.finish();
 }

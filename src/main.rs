@@ -10,7 +10,11 @@ use repro::experiment::Experiment;
 use repro::runner::{self, RunOptions};
 
 #[derive(Parser)]
-#[command(name = "repro", version, about = "Reproduce \"UFT: Unifying Supervised and Reinforcement Fine-Tuning\"")]
+#[command(
+    name = "repro",
+    version,
+    about = "Reproduce \"UFT: Unifying Supervised and Reinforcement Fine-Tuning\""
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -51,8 +55,14 @@ enum Command {
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     let (i, n) = s.split_once('/').ok_or("expected I/N, e.g. 0/4")?;
-    let i: usize = i.trim().parse().map_err(|_| format!("bad shard index `{i}`"))?;
-    let n: usize = n.trim().parse().map_err(|_| format!("bad shard count `{n}`"))?;
+    let i: usize = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad shard index `{i}`"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad shard count `{n}`"))?;
     if n == 0 || i >= n {
         return Err(format!("shard {i}/{n}: need 0 ≤ I < N"));
     }
@@ -71,14 +81,28 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Run { experiment, results, jobs, shard, force, quiet } => {
+        Command::Run {
+            experiment,
+            results,
+            jobs,
+            shard,
+            force,
+            quiet,
+        } => {
             let exp = Experiment::from_file(&experiment)?;
             if jobs == 0 {
                 bail!("--jobs must be at least 1");
             }
-            let opts = RunOptions { results, jobs, shard, force, quiet };
+            let opts = RunOptions {
+                results,
+                jobs,
+                shard,
+                force,
+                quiet,
+            };
             let started = std::time::Instant::now();
-            let report = runner::run(&exp, &opts).with_context(|| format!("running {}", experiment.display()))?;
+            let report = runner::run(&exp, &opts)
+                .with_context(|| format!("running {}", experiment.display()))?;
             if !quiet {
                 eprintln!(
                     "{}: {} cells run, {} already complete, {} busy elsewhere ({:.1}s); results in {}",

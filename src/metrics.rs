@@ -26,7 +26,12 @@ pub struct SeedRow {
 
 impl SeedRow {
     pub fn new(seed: u64, step: u64, metric: &str, value: f64) -> SeedRow {
-        SeedRow { seed, step, metric: metric.to_string(), value }
+        SeedRow {
+            seed,
+            step,
+            metric: metric.to_string(),
+            value,
+        }
     }
 }
 
@@ -42,24 +47,48 @@ pub struct CellMetrics {
 
 impl CellMetrics {
     pub fn param(&self, name: &str) -> Result<&Value> {
-        self.params.get(name).ok_or_else(|| anyhow!("cell {} has no column `{name}`", self.cell))
+        self.params
+            .get(name)
+            .ok_or_else(|| anyhow!("cell {} has no column `{name}`", self.cell))
     }
 }
 
-const CORE_COLUMNS: [&str; 7] = ["experiment", "kind", "cell", "seed", "step", "metric", "value"];
+const CORE_COLUMNS: [&str; 7] = [
+    "experiment",
+    "kind",
+    "cell",
+    "seed",
+    "step",
+    "metric",
+    "value",
+];
 
 fn seed_frame(rows: &[SeedRow]) -> PolarsResult<DataFrame> {
     DataFrame::new_infer_height(vec![
-        Column::new("seed".into(), rows.iter().map(|r| r.seed).collect::<Vec<_>>()),
-        Column::new("step".into(), rows.iter().map(|r| r.step).collect::<Vec<_>>()),
-        Column::new("metric".into(), rows.iter().map(|r| r.metric.as_str()).collect::<Vec<_>>()),
-        Column::new("value".into(), rows.iter().map(|r| r.value).collect::<Vec<_>>()),
+        Column::new(
+            "seed".into(),
+            rows.iter().map(|r| r.seed).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "step".into(),
+            rows.iter().map(|r| r.step).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "metric".into(),
+            rows.iter().map(|r| r.metric.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "value".into(),
+            rows.iter().map(|r| r.value).collect::<Vec<_>>(),
+        ),
     ])
 }
 
 fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
     write_atomic(path, |file| {
-        ParquetWriter::new(file).with_compression(ParquetCompression::Zstd(None)).finish(df)?;
+        ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Zstd(None))
+            .finish(df)?;
         Ok(())
     })
 }
@@ -72,27 +101,47 @@ pub fn write_seed_part(path: &Path, rows: &[SeedRow]) -> Result<()> {
 /// Reads a Parquet file, saying which file is unreadable.
 fn read_parquet(path: &Path) -> Result<DataFrame> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    ParquetReader::new(file)
-        .finish()
-        .map_err(|e| anyhow!("{} is not a readable Parquet file ({e}); delete it to recompute", path.display()))
+    ParquetReader::new(file).finish().map_err(|e| {
+        anyhow!(
+            "{} is not a readable Parquet file ({e}); delete it to recompute",
+            path.display()
+        )
+    })
 }
 
 fn column<'a>(df: &'a DataFrame, path: &Path, name: &str) -> Result<&'a Column> {
-    df.column(name).map_err(|_| anyhow!("{}: missing column `{name}`", path.display()))
+    df.column(name)
+        .map_err(|_| anyhow!("{}: missing column `{name}`", path.display()))
 }
 
 fn rows_of(df: &DataFrame, path: &Path) -> Result<Vec<SeedRow>> {
-    let bad = |name: &str, e: PolarsError| anyhow!("{}: column `{name}` has the wrong type ({e})", path.display());
-    let seed = column(df, path, "seed")?.u64().map_err(|e| bad("seed", e))?;
-    let step = column(df, path, "step")?.u64().map_err(|e| bad("step", e))?;
-    let metric = column(df, path, "metric")?.str().map_err(|e| bad("metric", e))?;
-    let value = column(df, path, "value")?.f64().map_err(|e| bad("value", e))?;
+    let bad = |name: &str, e: PolarsError| {
+        anyhow!(
+            "{}: column `{name}` has the wrong type ({e})",
+            path.display()
+        )
+    };
+    let seed = column(df, path, "seed")?
+        .u64()
+        .map_err(|e| bad("seed", e))?;
+    let step = column(df, path, "step")?
+        .u64()
+        .map_err(|e| bad("step", e))?;
+    let metric = column(df, path, "metric")?
+        .str()
+        .map_err(|e| bad("metric", e))?;
+    let value = column(df, path, "value")?
+        .f64()
+        .map_err(|e| bad("value", e))?;
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         match (seed.get(i), step.get(i), metric.get(i), value.get(i)) {
-            (Some(seed), Some(step), Some(metric), Some(value)) => {
-                rows.push(SeedRow { seed, step, metric: metric.to_string(), value })
-            }
+            (Some(seed), Some(step), Some(metric), Some(value)) => rows.push(SeedRow {
+                seed,
+                step,
+                metric: metric.to_string(),
+                value,
+            }),
             _ => bail!("{}: row {i} has a missing value", path.display()),
         }
     }
@@ -105,7 +154,13 @@ pub fn read_seed_part(path: &Path) -> Result<Vec<SeedRow>> {
 }
 
 /// Writes a cell's complete table (atomically).
-pub fn write_cell_metrics(path: &Path, experiment: &str, kind: &str, cell: &Cell, rows: &[SeedRow]) -> Result<()> {
+pub fn write_cell_metrics(
+    path: &Path,
+    experiment: &str,
+    kind: &str,
+    cell: &Cell,
+    rows: &[SeedRow],
+) -> Result<()> {
     let n = rows.len();
     let seed_columns = seed_frame(rows)?.into_columns();
     let mut columns = vec![
@@ -131,7 +186,11 @@ pub fn read_cell_metrics(path: &Path) -> Result<CellMetrics> {
     let df = read_parquet(path)?;
     let rows = rows_of(&df, path)?;
     let first_string = |name: &str| -> Result<String> {
-        Ok(column(&df, path, name)?.str().ok().and_then(|c| c.get(0).map(str::to_string)).unwrap_or_default())
+        Ok(column(&df, path, name)?
+            .str()
+            .ok()
+            .and_then(|c| c.get(0).map(str::to_string))
+            .unwrap_or_default())
     };
     let (cell, kind) = (first_string("cell")?, first_string("kind")?);
     let mut params = BTreeMap::new();
@@ -145,20 +204,33 @@ pub fn read_cell_metrics(path: &Path) -> Result<CellMetrics> {
                 DataType::Int64 => col.i64().ok().and_then(|c| c.get(0)).map(Value::Int),
                 DataType::Float64 => col.f64().ok().and_then(|c| c.get(0)).map(Value::Float),
                 DataType::Boolean => col.bool().ok().and_then(|c| c.get(0)).map(Value::Bool),
-                DataType::String => col.str().ok().and_then(|c| c.get(0)).map(|s| Value::Str(s.to_string())),
-                other => bail!("{}: column `{name}` has unsupported type {other}", path.display()),
+                DataType::String => col
+                    .str()
+                    .ok()
+                    .and_then(|c| c.get(0))
+                    .map(|s| Value::Str(s.to_string())),
+                other => bail!(
+                    "{}: column `{name}` has unsupported type {other}",
+                    path.display()
+                ),
             };
             if let Some(value) = value {
                 params.insert(name.to_string(), value);
             }
         }
     }
-    Ok(CellMetrics { cell, kind, params, rows })
+    Ok(CellMetrics {
+        cell,
+        kind,
+        params,
+        rows,
+    })
 }
 
 /// Every `*/metrics.parquet` below an experiment's results folder, sorted by cell id.
 pub fn read_experiment(dir: &Path) -> Result<Vec<CellMetrics>> {
-    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read results folder {}", dir.display()))?;
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read results folder {}", dir.display()))?;
     let mut paths: Vec<_> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.path().join("metrics.parquet"))

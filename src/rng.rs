@@ -32,7 +32,9 @@ pub fn keyed_rng(keys: &[u64]) -> ChaCha8Rng {
 /// A stable 64-bit hash of a short label, to use strings as `keyed_rng` keys.
 pub fn label_key(label: &str) -> u64 {
     // FNV-1a: fixed across platforms and releases, unlike `std`'s hasher.
-    label.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    label.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]

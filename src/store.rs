@@ -18,7 +18,8 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> Result<()>) ->
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut file = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut file =
+            File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
         write(&mut file)?;
         file.flush()?;
         file.sync_all()?;
@@ -43,7 +44,9 @@ pub struct CellDir {
 
 impl CellDir {
     pub fn new(results: &Path, experiment: &str, cell_id: &str) -> CellDir {
-        CellDir { root: results.join(experiment).join(cell_id) }
+        CellDir {
+            root: results.join(experiment).join(cell_id),
+        }
     }
     pub fn config(&self) -> PathBuf {
         self.root.join("config.toml")
@@ -61,7 +64,8 @@ impl CellDir {
     /// Takes the cell's lock without waiting: `Ok(None)` if another process holds it.
     /// The lock is released when the returned file is dropped (or the process dies).
     pub fn try_lock(&self) -> Result<Option<File>> {
-        fs::create_dir_all(&self.root).with_context(|| format!("cannot create {}", self.root.display()))?;
+        fs::create_dir_all(&self.root)
+            .with_context(|| format!("cannot create {}", self.root.display()))?;
         let path = self.root.join(".lock");
         let file = File::options()
             .create(true)
@@ -72,7 +76,9 @@ impl CellDir {
         match file.try_lock() {
             Ok(()) => Ok(Some(file)),
             Err(TryLockError::WouldBlock) => Ok(None),
-            Err(TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+            Err(TryLockError::Error(e)) => {
+                Err(e).with_context(|| format!("cannot lock {}", path.display()))
+            }
         }
     }
 }
@@ -91,8 +97,16 @@ mod tests {
             anyhow::bail!("interrupted")
         });
         assert!(err.is_err());
-        assert_eq!(fs::read_to_string(&path).unwrap(), "first", "the old file survives");
-        let leftovers: Vec<_> = fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains(".tmp-")).collect();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "first",
+            "the old file survives"
+        );
+        let leftovers: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+            .collect();
         assert!(leftovers.is_empty());
         fs::remove_dir_all(&dir).unwrap();
     }
@@ -103,9 +117,15 @@ mod tests {
         let cell = CellDir::new(&dir, "exp", "abc");
         let first = cell.try_lock().unwrap();
         assert!(first.is_some());
-        assert!(cell.try_lock().unwrap().is_none(), "second lock while the first is held");
+        assert!(
+            cell.try_lock().unwrap().is_none(),
+            "second lock while the first is held"
+        );
         drop(first);
-        assert!(cell.try_lock().unwrap().is_some(), "free again after release");
+        assert!(
+            cell.try_lock().unwrap().is_some(),
+            "free again after release"
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -11,7 +11,10 @@ use repro::metrics::{SeedRow, read_cell_metrics};
 use repro::store::CellDir;
 
 fn repro(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_repro")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_repro"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -23,7 +26,11 @@ fn scratch(name: &str) -> PathBuf {
 
 fn write_experiment(dir: &Path, body: &str) -> PathBuf {
     let path = dir.join("exp.toml");
-    std::fs::write(&path, format!("name = \"exp\"\nkind = \"tree_search\"\n{body}")).unwrap();
+    std::fs::write(
+        &path,
+        format!("name = \"exp\"\nkind = \"tree_search\"\n{body}"),
+    )
+    .unwrap();
     path
 }
 
@@ -45,7 +52,8 @@ fn all_rows(results: &Path, exp: &Experiment) -> BTreeMap<String, Vec<(u64, u64,
         .collect()
 }
 
-const SMALL: &str = "seeds = [0, 1]\n[sweep]\nmethod = [\"rft\", \"uft\", \"sft\"]\nheight = [3, 5]\n";
+const SMALL: &str =
+    "seeds = [0, 1]\n[sweep]\nmethod = [\"rft\", \"uft\", \"sft\"]\nheight = [3, 5]\n";
 
 #[test]
 fn run_writes_results_and_a_second_run_skips_every_cell() {
@@ -54,14 +62,33 @@ fn run_writes_results_and_a_second_run_skips_every_cell() {
     let results = dir.join("results");
     let (f, r) = (file.to_str().unwrap(), results.to_str().unwrap());
     let out = repro(&["run", f, "--results", r]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let exp = Experiment::from_file(&file).unwrap();
     let cell = CellDir::new(&results, "exp", &exp.cells[0].id);
     let config = std::fs::read_to_string(cell.config()).unwrap();
-    assert!(config.contains("max_explorations = 1000000"), "every default is written: {config}");
+    assert!(
+        config.contains("max_explorations = 1000000"),
+        "every default is written: {config}"
+    );
     let summary = std::fs::read_to_string(cell.summary()).unwrap();
-    for key in ["status = \"complete\"", "git_commit", "git_dirty", "config_hash", "hostname", "cpu_model", "threads", "started_at", "finished_at", "wall_seconds", "repro_version"] {
+    for key in [
+        "status = \"complete\"",
+        "git_commit",
+        "git_dirty",
+        "config_hash",
+        "hostname",
+        "cpu_model",
+        "threads",
+        "started_at",
+        "finished_at",
+        "wall_seconds",
+        "repro_version",
+    ] {
         assert!(summary.contains(key), "summary lacks {key}: {summary}");
     }
     let metrics = read_cell_metrics(&cell.metrics()).unwrap();
@@ -73,9 +100,16 @@ fn run_writes_results_and_a_second_run_skips_every_cell() {
     let again = repro(&["run", f, "--results", r]);
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(again.status.success());
-    assert!(stderr.contains("6 of 6 cells already complete, skipped"), "{stderr}");
+    assert!(
+        stderr.contains("6 of 6 cells already complete, skipped"),
+        "{stderr}"
+    );
     assert!(stderr.contains("0 cells run"), "{stderr}");
-    assert_eq!(all_rows(&results, &exp), before, "nothing was rewritten differently");
+    assert_eq!(
+        all_rows(&results, &exp),
+        before,
+        "nothing was rewritten differently"
+    );
 
     // A damaged metrics file is rebuilt from the kept per-seed parts.
     std::fs::write(cell.metrics(), b"not parquet").unwrap();
@@ -97,7 +131,13 @@ fn kill_9_midway_then_rerun_gives_exactly_the_uninterrupted_rows() {
     let exp = Experiment::from_file(&file).unwrap();
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_repro"))
-        .args(["run", f, "--results", interrupted.to_str().unwrap(), "--quiet"])
+        .args([
+            "run",
+            f,
+            "--results",
+            interrupted.to_str().unwrap(),
+            "--quiet",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -115,13 +155,28 @@ fn kill_9_midway_then_rerun_gives_exactly_the_uninterrupted_rows() {
         .iter()
         .filter(|c| CellDir::new(&interrupted, "exp", &c.id).metrics().exists())
         .count();
-    assert!(finished < exp.cells.len(), "the kill should land before the sweep ends");
+    assert!(
+        finished < exp.cells.len(),
+        "the kill should land before the sweep ends"
+    );
 
     let resumed = repro(&["run", f, "--results", interrupted.to_str().unwrap()]);
-    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
     let clean = dir.join("clean");
-    assert!(repro(&["run", f, "--results", clean.to_str().unwrap(), "-q"]).status.success());
-    assert_eq!(all_rows(&interrupted, &exp), all_rows(&clean, &exp), "no duplicate, missing or different rows");
+    assert!(
+        repro(&["run", f, "--results", clean.to_str().unwrap(), "-q"])
+            .status
+            .success()
+    );
+    assert_eq!(
+        all_rows(&interrupted, &exp),
+        all_rows(&clean, &exp),
+        "no duplicate, missing or different rows"
+    );
 }
 
 #[test]
@@ -136,7 +191,19 @@ fn shards_fill_one_folder_and_match_a_full_run() {
         assert!(out.status.success());
     }
     let full = dir.join("full");
-    assert!(repro(&["run", f, "--results", full.to_str().unwrap(), "--jobs", "2", "-q"]).status.success());
+    assert!(
+        repro(&[
+            "run",
+            f,
+            "--results",
+            full.to_str().unwrap(),
+            "--jobs",
+            "2",
+            "-q"
+        ])
+        .status
+        .success()
+    );
     let exp = Experiment::from_file(&file).unwrap();
     assert_eq!(all_rows(&sharded, &exp), all_rows(&full, &exp));
 
@@ -156,7 +223,10 @@ fn a_locked_cell_is_left_to_its_holder() {
     let out = repro(&["run", f, "--results", results.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("5 cells run") && stderr.contains("1 busy"), "{stderr}");
+    assert!(
+        stderr.contains("5 cells run") && stderr.contains("1 busy"),
+        "{stderr}"
+    );
     assert!(!held.metrics().exists());
     drop(lock);
     let out = repro(&["run", f, "--results", results.to_str().unwrap()]);
@@ -170,13 +240,21 @@ fn check_lists_cells_and_rejects_bad_files_with_the_location() {
     let out = repro(&["check", file.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    assert!(stdout.contains("6 cells × 2 seeds = 12 runs") && stdout.contains("method=uft height=5"), "{stdout}");
+    assert!(
+        stdout.contains("6 cells × 2 seeds = 12 runs") && stdout.contains("method=uft height=5"),
+        "{stdout}"
+    );
 
     let bad = write_experiment(&dir, "seeds = [0]\n[defaults]\nheigth = 4\n");
     let out = repro(&["check", bad.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("exp.toml:5: `defaults.heigth`: unknown parameter `heigth` (did you mean `height`?"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "exp.toml:5: `defaults.heigth`: unknown parameter `heigth` (did you mean `height`?"
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -187,18 +265,53 @@ fn plot_writes_figures_from_parquet_and_reports_missing_results() {
         "seeds = [0, 1, 2]\n[sweep]\nmethod = [\"rft\", \"uft\", \"uft_cosine\", \"r3\", \"sft\"]\nbranching = [2, 3]\nheight = [2, 3, 4, 5]\n",
     );
     let results = dir.join("results");
-    assert!(repro(&["run", file.to_str().unwrap(), "--results", results.to_str().unwrap(), "-q"]).status.success());
+    assert!(
+        repro(&[
+            "run",
+            file.to_str().unwrap(),
+            "--results",
+            results.to_str().unwrap(),
+            "-q"
+        ])
+        .status
+        .success()
+    );
     let out_dir = dir.join("figures");
     let exp_dir = results.join("exp");
-    let out = repro(&["plot", exp_dir.to_str().unwrap(), "--out", out_dir.to_str().unwrap(), "--height", "4", "--branching", "3"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for name in ["sample_complexity.png", "sample_complexity.svg", "convergence_h4_b3.png", "convergence_h4_b3.svg"] {
+    let out = repro(&[
+        "plot",
+        exp_dir.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--height",
+        "4",
+        "--branching",
+        "3",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in [
+        "sample_complexity.png",
+        "sample_complexity.svg",
+        "convergence_h4_b3.png",
+        "convergence_h4_b3.svg",
+    ] {
         let bytes = std::fs::read(out_dir.join(name)).unwrap();
         assert!(bytes.len() > 10_000, "{name} is {} bytes", bytes.len());
     }
-    assert!(std::fs::read(out_dir.join("sample_complexity.png")).unwrap().starts_with(b"\x89PNG"));
+    assert!(
+        std::fs::read(out_dir.join("sample_complexity.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG")
+    );
     let fit = std::fs::read_to_string(out_dir.join("sample_complexity_fit.csv")).unwrap();
-    assert!(fit.starts_with("method,branching,heights,slope_log_per_level") && fit.contains("\nrft,3,"), "{fit}");
+    assert!(
+        fit.starts_with("method,branching,heights,slope_log_per_level") && fit.contains("\nrft,3,"),
+        "{fit}"
+    );
 
     let empty = repro(&["plot", dir.join("nothing").to_str().unwrap()]);
     assert!(!empty.status.success());

@@ -68,7 +68,11 @@ fn method_options_reach_only_their_method() {
     .unwrap();
     assert!(exp.cells[0].options.is_empty());
     assert_eq!(exp.cells[1].option("t_hint").as_int(), 50);
-    assert_eq!(exp.cells[1].option("p_high").as_float(), 0.95, "default filled in");
+    assert_eq!(
+        exp.cells[1].option("p_high").as_float(),
+        0.95,
+        "default filled in"
+    );
 }
 
 #[test]
@@ -76,7 +80,13 @@ fn misspelled_top_level_key_is_named_with_line_and_suggestion() {
     let e = error(&format!("{HEADER}\ndefualts = 3\n"));
     assert_eq!(e.line, Some(5));
     assert!(e.to_string().contains("unknown key `defualts`"), "{e}");
-    assert!(e.hint.as_deref().unwrap().contains("did you mean `defaults`"), "{e}");
+    assert!(
+        e.hint
+            .as_deref()
+            .unwrap()
+            .contains("did you mean `defaults`"),
+        "{e}"
+    );
     assert!(e.to_string().starts_with("bad.toml:5:"), "{e}");
 }
 
@@ -85,7 +95,10 @@ fn misspelled_parameter_in_defaults_suggests_the_closest() {
     let e = error(&format!("{HEADER}[defaults]\nheigth = 3\n"));
     assert_eq!(e.line, Some(5));
     assert_eq!(e.key, "defaults.heigth");
-    assert!(e.hint.as_deref().unwrap().contains("did you mean `height`"), "{e}");
+    assert!(
+        e.hint.as_deref().unwrap().contains("did you mean `height`"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -93,9 +106,13 @@ fn misspelled_parameter_in_a_sweep_and_in_an_override() {
     let e = error(&format!("{HEADER}[[sweep]]\nbranchng = [2]\n"));
     assert!(e.hint.as_deref().unwrap().contains("`branching`"), "{e}");
     assert_eq!(e.line, Some(5));
-    let e = error(&format!("{HEADER}[[override]]\nwhen = {{ metod = \"rft\" }}\neta = 1.0\n"));
+    let e = error(&format!(
+        "{HEADER}[[override]]\nwhen = {{ metod = \"rft\" }}\neta = 1.0\n"
+    ));
     assert!(e.hint.as_deref().unwrap().contains("`method`"), "{e}");
-    let e = error(&format!("{HEADER}[[override]]\nwhen = {{ method = \"rft\" }}\netta = 1.0\n"));
+    let e = error(&format!(
+        "{HEADER}[[override]]\nwhen = {{ method = \"rft\" }}\netta = 1.0\n"
+    ));
     assert!(e.hint.as_deref().unwrap().contains("`eta`"), "{e}");
 }
 
@@ -103,7 +120,9 @@ fn misspelled_parameter_in_a_sweep_and_in_an_override() {
 /// (internally tagged enums); the reader checks them like everything else.
 #[test]
 fn unknown_keys_inside_method_options_are_rejected() {
-    let e = error(&format!("{HEADER}[method_options.uft_cosine]\nt_hnt = 10\n"));
+    let e = error(&format!(
+        "{HEADER}[method_options.uft_cosine]\nt_hnt = 10\n"
+    ));
     assert_eq!(e.line, Some(5));
     assert_eq!(e.key, "method_options.uft_cosine.t_hnt");
     assert!(e.hint.as_deref().unwrap().contains("`t_hint`"), "{e}");
@@ -111,14 +130,19 @@ fn unknown_keys_inside_method_options_are_rejected() {
     let e = error(&format!("{HEADER}[method_options.r3]\nt_hint = 10\n"));
     assert!(e.to_string().contains("unknown parameter `t_hint`"), "{e}");
     // An unknown method name.
-    let e = error(&format!("{HEADER}[method_options.uft_cosin]\nt_hint = 10\n"));
+    let e = error(&format!(
+        "{HEADER}[method_options.uft_cosin]\nt_hint = 10\n"
+    ));
     assert!(e.hint.as_deref().unwrap().contains("`uft_cosine`"), "{e}");
 }
 
 #[test]
 fn wrong_types_are_reported_with_expected_and_found() {
     let e = error(&format!("{HEADER}[defaults]\nheight = \"ten\"\n"));
-    assert!(e.message.contains("expected integer") && e.message.contains("found a string"), "{e}");
+    assert!(
+        e.message.contains("expected integer") && e.message.contains("found a string"),
+        "{e}"
+    );
     let e = error(&format!("{HEADER}[defaults]\nmax_iterations = 1.5\n"));
     assert!(e.message.contains("found a float"), "{e}");
     let e = error(&format!("{HEADER}[defaults]\nheight = [1, 2]\n"));
@@ -132,7 +156,9 @@ fn out_of_range_values_are_rejected() {
     let e = error(&format!("{HEADER}[defaults]\nmax_iterations = -5\n"));
     assert!(e.message.contains("out of range"), "{e}");
     assert_eq!(e.line, Some(5));
-    let e = error(&format!("{HEADER}[method_options.uft_cosine]\np_high = 1.5\n"));
+    let e = error(&format!(
+        "{HEADER}[method_options.uft_cosine]\np_high = 1.5\n"
+    ));
     assert!(e.message.contains("out of range"), "{e}");
     let e = error("name = \"t\"\nkind = \"tree_search\"\nseeds = [-1]\n");
     assert!(e.message.contains("not a non-negative integer"), "{e}");
@@ -146,7 +172,9 @@ fn empty_and_duplicated_sweeps_are_rejected() {
     assert!(e.message.contains("listed twice"), "{e}");
     let e = error("name = \"t\"\nkind = \"tree_search\"\nseeds = []\n");
     assert!(e.message.contains("at least one seed"), "{e}");
-    let e = error(&format!("{HEADER}[[sweep]]\nheight = [2]\n[[sweep]]\nheight = [2, 3]\n"));
+    let e = error(&format!(
+        "{HEADER}[[sweep]]\nheight = [2]\n[[sweep]]\nheight = [2, 3]\n"
+    ));
     assert!(e.message.contains("same configuration"), "{e}");
 }
 
@@ -172,10 +200,17 @@ fn missing_required_keys_and_invalid_toml() {
 
 #[test]
 fn checks_across_parameters_name_the_cell() {
-    let e = error(&format!("{HEADER}[sweep]\nheight = [2]\ncorrect_leaves = [5]\n"));
+    let e = error(&format!(
+        "{HEADER}[sweep]\nheight = [2]\ncorrect_leaves = [5]\n"
+    ));
     assert_eq!(e.key, "correct_leaves");
-    assert!(e.message.contains("exceeds the 4 leaves") && e.message.contains("height=2"), "{e}");
+    assert!(
+        e.message.contains("exceeds the 4 leaves") && e.message.contains("height=2"),
+        "{e}"
+    );
     assert_eq!(e.line, Some(6));
-    let e = error(&format!("{HEADER}[defaults]\ntarget_pass1 = 0.9\nstop_pass1 = 0.5\n"));
+    let e = error(&format!(
+        "{HEADER}[defaults]\ntarget_pass1 = 0.9\nstop_pass1 = 0.5\n"
+    ));
     assert_eq!(e.key, "stop_pass1");
 }

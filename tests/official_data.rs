@@ -4,17 +4,23 @@
 //! is skipped (with a message) when that is not set.
 
 use repro::tasks::reward::Reward;
-use repro::tasks::verify::{boxed, choice, countdown, hendrycks, logic, Scorer};
+use repro::tasks::verify::{Scorer, boxed, choice, countdown, hendrycks, logic};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 fn load(name: &str) -> Option<Vec<Value>> {
-    let Some(path) = std::env::var_os("REPRO_OFFICIAL_JSONL").map(|d| std::path::Path::new(&d).join(name)) else {
+    let Some(path) =
+        std::env::var_os("REPRO_OFFICIAL_JSONL").map(|d| std::path::Path::new(&d).join(name))
+    else {
         println!("skipping: {name} not available (set REPRO_OFFICIAL_JSONL)");
         return None;
     };
     match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()),
+        Ok(text) => Some(
+            text.lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect(),
+        ),
         Err(_) => {
             println!("skipping: {} not found", path.display());
             None
@@ -23,15 +29,28 @@ fn load(name: &str) -> Option<Vec<Value>> {
 }
 
 fn numbers(gt: &Value) -> Vec<i64> {
-    gt["numbers"].as_array().unwrap().iter().map(|n| n.as_i64().unwrap()).collect()
+    gt["numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_i64().unwrap())
+        .collect()
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect()
 }
 
 fn bools(v: &Value) -> Vec<bool> {
-    v.as_array().unwrap().iter().map(|n| n.as_bool().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_bool().unwrap())
+        .collect()
 }
 
 /// Replace the content of the last `<answer> … </answer>` of `answer`.
@@ -55,7 +74,10 @@ struct Tally(BTreeMap<String, usize>);
 
 impl Tally {
     fn add(&mut self, variant: &str, r: Reward) {
-        *self.0.entry(format!("{variant:>8} {:.1} {}", r.total, r.rule.as_str())).or_default() += 1;
+        *self
+            .0
+            .entry(format!("{variant:>8} {:.1} {}", r.total, r.rule.as_str()))
+            .or_default() += 1;
     }
     fn print(&self, file: &str) {
         for (k, v) in &self.0 {
@@ -76,7 +98,8 @@ fn score_row(row: &Value, text: &str) -> Reward {
 
 /// `int(ground_truth['target'])`: an int in the Countdown files, a string in the ood file.
 fn target_int(v: &Value) -> i64 {
-    v.as_i64().unwrap_or_else(|| v.as_str().unwrap().trim().parse().unwrap())
+    v.as_i64()
+        .unwrap_or_else(|| v.as_str().unwrap().trim().parse().unwrap())
 }
 
 /// A wrong final answer of the row's kind.
@@ -87,8 +110,15 @@ fn wrong_final(row: &Value) -> String {
             // Same numbers, different value: all numbers added, or subtracted if that is right.
             let n = numbers(&row["ground_truth"]);
             let t = target_int(&row["ground_truth"]["target"]);
-            let sep = if n.iter().sum::<i64>() == t { " - " } else { " + " };
-            n.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(sep)
+            let sep = if n.iter().sum::<i64>() == t {
+                " - "
+            } else {
+                " + "
+            };
+            n.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(sep)
         }
         "kk_logic" => {
             // Flip the first role.
@@ -130,28 +160,47 @@ fn official_uft_files() {
             let multiline = final_of(a).contains('\n') && row["data_source"] != "kk_logic";
             let (want_right, want_wrong) = if multiline { (0.0, 0.1) } else { (1.0, 0.1) };
             if right.total != want_right || wrong.total != want_wrong || bare.total != 0.0 {
-                failures.push(format!("{:?} {:?} {:?} :: {}", right.rule, wrong.rule, bare.rule, final_of(a)));
+                failures.push(format!(
+                    "{:?} {:?} {:?} :: {}",
+                    right.rule,
+                    wrong.rule,
+                    bare.rule,
+                    final_of(a)
+                ));
             }
             if row["data_source"] == "kk_logic" {
                 // The official reference is parsed from solution_text_format.
                 let gt = &row["ground_truth"];
-                let parsed = logic::parse_solution_text(gt["solution_text_format"].as_str().unwrap());
-                let columns: Vec<(String, bool)> = strings(&gt["names"]).into_iter().zip(bools(&gt["solution"])).collect();
+                let parsed =
+                    logic::parse_solution_text(gt["solution_text_format"].as_str().unwrap());
+                let columns: Vec<(String, bool)> = strings(&gt["names"])
+                    .into_iter()
+                    .zip(bools(&gt["solution"]))
+                    .collect();
                 assert_eq!(parsed, columns);
             }
         }
-        println!("{file}: {:?} per row (3 variants)", start.elapsed() / rows.len() as u32);
+        println!(
+            "{file}: {:?} per row (3 variants)",
+            start.elapsed() / rows.len() as u32
+        );
         tally.print(file);
         for f in failures.iter().take(10) {
             println!("  FAIL {f}");
         }
-        assert!(failures.is_empty(), "{file}: {} rows off target", failures.len());
+        assert!(
+            failures.is_empty(),
+            "{file}: {} rows off target",
+            failures.len()
+        );
     }
 }
 
 #[test]
 fn official_ood_file() {
-    let Some(rows) = load("uft_ood_test.jsonl") else { return };
+    let Some(rows) = load("uft_ood_test.jsonl") else {
+        return;
+    };
     let mut tally = Tally::default();
     for row in &rows {
         let q = row["question"].as_str().unwrap();
@@ -159,7 +208,13 @@ fn official_ood_file() {
         let r = score_row(row, &format!("{q}{a}"));
         tally.add(row["data_source"].as_str().unwrap(), r);
         if !r.is_correct() {
-            println!("  not 1.0: {} {:?} answer={:?} target={:?}", row["data_source"], r.rule, final_of(a), row["ground_truth"]["target"]);
+            println!(
+                "  not 1.0: {} {:?} answer={:?} target={:?}",
+                row["data_source"],
+                r.rule,
+                final_of(a),
+                row["ground_truth"]["target"]
+            );
         }
     }
     tally.print("uft_ood_test.jsonl");
@@ -167,16 +222,24 @@ fn official_ood_file() {
 
 #[test]
 fn luffy_boxed_ground_truth() {
-    for file in ["luffy_valid.all.jsonl", "luffy_valid.arc_c.jsonl", "luffy_valid.gpqa.jsonl"] {
+    for file in [
+        "luffy_valid.all.jsonl",
+        "luffy_valid.arc_c.jsonl",
+        "luffy_valid.gpqa.jsonl",
+    ] {
         let Some(rows) = load(file) else { continue };
         let mut tally = Tally::default();
         for row in &rows {
             let gt = row["ground_truth"].as_str().unwrap();
-            let response = format!("<think> reasoning </think> So the final answer is $\\boxed{{{gt}}}$.");
+            let response =
+                format!("<think> reasoning </think> So the final answer is $\\boxed{{{gt}}}$.");
             let r = if file.contains("arc_c") || file.contains("gpqa") {
                 let letter = gt.chars().next().unwrap();
                 let r = choice::score(&response, letter);
-                tally.add("answer:", choice::score(&format!("Thinking...\nANSWER: {gt}"), letter));
+                tally.add(
+                    "answer:",
+                    choice::score(&format!("Thinking...\nANSWER: {gt}"), letter),
+                );
                 let other = match letter {
                     'A' => 'B',
                     '1' => '2',

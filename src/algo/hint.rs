@@ -26,8 +26,9 @@ pub fn segment_boundaries(len: usize, max_segments: usize) -> Vec<usize> {
     if num == 0 {
         return vec![0];
     }
-    let mut bounds: Vec<usize> =
-        (0..=num).map(|k| (k as f64 / num as f64 * len as f64).round_ties_even() as usize).collect();
+    let mut bounds: Vec<usize> = (0..=num)
+        .map(|k| (k as f64 / num as f64 * len as f64).round_ties_even() as usize)
+        .collect();
     bounds[num] = len;
     bounds
 }
@@ -46,7 +47,9 @@ pub fn cosine_probability(timestep: u64, t_hint: u64, p_low: f64, p_high: f64) -
 
 /// `k ~ Binomial(n, p)` as the code draws it: the number of successes in `n` Bernoulli(p) trials.
 pub fn binomial(rng: &mut impl Rng, n: usize, p: f64) -> usize {
-    (0..n).filter(|_| rng.random_bool(p.clamp(0.0, 1.0))).count()
+    (0..n)
+        .filter(|_| rng.random_bool(p.clamp(0.0, 1.0)))
+        .count()
 }
 
 #[cfg(test)]
@@ -89,7 +92,10 @@ mod tests {
         let mut rng = crate::rng::keyed_rng(&[7]);
         assert_eq!(binomial(&mut rng, 5, 0.0), 0);
         assert_eq!(binomial(&mut rng, 5, 1.0), 5);
-        let mean = (0..20_000).map(|_| binomial(&mut rng, 5, 0.3)).sum::<usize>() as f64 / 20_000.0;
+        let mean = (0..20_000)
+            .map(|_| binomial(&mut rng, 5, 0.3))
+            .sum::<usize>() as f64
+            / 20_000.0;
         assert!((mean - 1.5).abs() < 0.03, "mean {mean}");
     }
 }

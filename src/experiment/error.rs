@@ -50,7 +50,11 @@ impl Source<'_> {
     /// 1-based line number of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
     }
 
     /// An error located at `span`.
@@ -101,7 +105,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
             diagonal = above;
         }
     }
@@ -130,7 +136,10 @@ mod tests {
 
     #[test]
     fn line_numbers_are_one_based() {
-        let src = Source { path: Path::new("x.toml"), text: "a = 1\nb = 2\n" };
+        let src = Source {
+            path: Path::new("x.toml"),
+            text: "a = 1\nb = 2\n",
+        };
         assert_eq!(src.line_of(0), 1);
         assert_eq!(src.line_of(6), 2);
     }

@@ -49,8 +49,16 @@ pub struct RawExperiment {
     pub method_options: BTreeMap<&'static str, Assignments>,
 }
 
-const TOP_LEVEL_KEYS: &[&str] =
-    &["name", "description", "kind", "seeds", "defaults", "sweep", "override", "method_options"];
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "kind",
+    "seeds",
+    "defaults",
+    "sweep",
+    "override",
+    "method_options",
+];
 
 type Table<'i> = DeTable<'i>;
 type Item<'i> = Spanned<DeValue<'i>>;
@@ -71,13 +79,23 @@ pub fn parse(
 
     for (key, _) in root.iter() {
         if !TOP_LEVEL_KEYS.contains(&key.get_ref().as_ref()) {
-            return Err(source.unknown_key(key.span(), key.get_ref(), key.get_ref(), "key", TOP_LEVEL_KEYS));
+            return Err(source.unknown_key(
+                key.span(),
+                key.get_ref(),
+                key.get_ref(),
+                "key",
+                TOP_LEVEL_KEYS,
+            ));
         }
     }
 
     let name = reader.required_str(&root, "name", root_span.clone())?;
     let name_item = root.get("name").expect("checked above");
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         return Err(source.error(
             name_item.span(),
             "name",
@@ -109,14 +127,24 @@ pub fn parse(
                 .enumerate()
                 .map(|(i, block)| reader.sweep_block(block, &format!("sweep[{i}]"), &schema))
                 .collect::<Result<_, _>>()?,
-            _ => return Err(source.error(item.span(), "sweep", "expected a table `[sweep]` or tables `[[sweep]]`")),
+            _ => {
+                return Err(source.error(
+                    item.span(),
+                    "sweep",
+                    "expected a table `[sweep]` or tables `[[sweep]]`",
+                ));
+            }
         },
     };
     let overrides = match root.get("override") {
         None => Vec::new(),
         Some(item) => {
             let DeValue::Array(blocks) = item.get_ref() else {
-                return Err(source.error(item.span(), "override", "expected `[[override]]` tables"));
+                return Err(source.error(
+                    item.span(),
+                    "override",
+                    "expected `[[override]]` tables",
+                ));
             };
             blocks
                 .iter()
@@ -130,7 +158,16 @@ pub fn parse(
         Some(item) => reader.method_options(item, &schema)?,
     };
 
-    Ok(RawExperiment { name, description, kind, seeds, defaults, sweeps, overrides, method_options })
+    Ok(RawExperiment {
+        name,
+        description,
+        kind,
+        seeds,
+        defaults,
+        sweeps,
+        overrides,
+        method_options,
+    })
 }
 
 struct Reader<'a, 'b> {
@@ -141,18 +178,31 @@ impl Reader<'_, '_> {
     fn table<'t, 'i>(&self, item: &'t Item<'i>, key: &str) -> Result<&'t Table<'i>, ConfigError> {
         match item.get_ref() {
             DeValue::Table(t) => Ok(t),
-            other => Err(self.source.error(item.span(), key, format!("expected a table, found {}", other.type_str()))),
+            other => Err(self.source.error(
+                item.span(),
+                key,
+                format!("expected a table, found {}", other.type_str()),
+            )),
         }
     }
 
     fn string(&self, item: &Item<'_>, key: &str) -> Result<String, ConfigError> {
         match item.get_ref() {
             DeValue::String(s) => Ok(s.to_string()),
-            other => Err(self.source.error(item.span(), key, format!("expected a string, found {}", other.type_str()))),
+            other => Err(self.source.error(
+                item.span(),
+                key,
+                format!("expected a string, found {}", other.type_str()),
+            )),
         }
     }
 
-    fn required_str(&self, root: &Table<'_>, key: &str, root_span: Range<usize>) -> Result<String, ConfigError> {
+    fn required_str(
+        &self,
+        root: &Table<'_>,
+        key: &str,
+        root_span: Range<usize>,
+    ) -> Result<String, ConfigError> {
         match root.get(key) {
             Some(item) => self.string(item, key),
             None => Err(self.missing(root_span, key)),
@@ -165,24 +215,42 @@ impl Reader<'_, '_> {
         err
     }
 
-    fn seeds(&self, item: Option<&Item<'_>>, root_span: Range<usize>) -> Result<Vec<u64>, ConfigError> {
+    fn seeds(
+        &self,
+        item: Option<&Item<'_>>,
+        root_span: Range<usize>,
+    ) -> Result<Vec<u64>, ConfigError> {
         let item = item.ok_or_else(|| self.missing(root_span, "seeds"))?;
         let DeValue::Array(values) = item.get_ref() else {
-            return Err(self.source.error(item.span(), "seeds", "expected an array of non-negative integers"));
+            return Err(self.source.error(
+                item.span(),
+                "seeds",
+                "expected an array of non-negative integers",
+            ));
         };
         if values.is_empty() {
-            return Err(self.source.error(item.span(), "seeds", "must list at least one seed"));
+            return Err(self
+                .source
+                .error(item.span(), "seeds", "must list at least one seed"));
         }
         let mut seeds = Vec::with_capacity(values.len());
         for value in values.iter() {
             let seed = match self.scalar(value, "seeds")? {
                 Value::Int(v) if v >= 0 => v as u64,
                 other => {
-                    return Err(self.source.error(value.span(), "seeds", format!("{other} is not a non-negative integer")));
+                    return Err(self.source.error(
+                        value.span(),
+                        "seeds",
+                        format!("{other} is not a non-negative integer"),
+                    ));
                 }
             };
             if seeds.contains(&seed) {
-                return Err(self.source.error(value.span(), "seeds", format!("seed {seed} is listed twice")));
+                return Err(self.source.error(
+                    value.span(),
+                    "seeds",
+                    format!("seed {seed} is listed twice"),
+                ));
             }
             seeds.push(seed);
         }
@@ -197,17 +265,33 @@ impl Reader<'_, '_> {
             DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
                 .map(Value::Int)
                 .map_err(|_| bad(format!("integer {i} does not fit in 64 bits"))),
-            DeValue::Float(f) => f.as_str().parse::<f64>().map(Value::Float).map_err(|_| bad(format!("bad float {f}"))),
+            DeValue::Float(f) => f
+                .as_str()
+                .parse::<f64>()
+                .map(Value::Float)
+                .map_err(|_| bad(format!("bad float {f}"))),
             DeValue::Boolean(b) => Ok(Value::Bool(*b)),
-            other => Err(bad(format!("expected a single value, found {}", other.type_str()))),
+            other => Err(bad(format!(
+                "expected a single value, found {}",
+                other.type_str()
+            ))),
         }
     }
 
     /// A scalar checked against the schema's parameter `name`.
-    fn param_value(&self, item: &Item<'_>, key_path: &str, kind: &Kind) -> Result<Located, ConfigError> {
+    fn param_value(
+        &self,
+        item: &Item<'_>,
+        key_path: &str,
+        kind: &Kind,
+    ) -> Result<Located, ConfigError> {
         let raw = self.scalar(item, key_path)?;
-        let value = check_value(kind, raw).map_err(|msg| self.source.error(item.span(), key_path, msg))?;
-        Ok(Located { value, line: self.source.line_of(item.span().start) })
+        let value =
+            check_value(kind, raw).map_err(|msg| self.source.error(item.span(), key_path, msg))?;
+        Ok(Located {
+            value,
+            line: self.source.line_of(item.span().start),
+        })
     }
 
     /// Resolves a key to a schema parameter, or explains why it is not one.
@@ -220,15 +304,24 @@ impl Reader<'_, '_> {
     ) -> Result<&'static Param, ConfigError> {
         let name = key.get_ref().as_ref();
         if reserved.contains(&name) {
-            return Err(self.source.error(key.span(), key_path, "this key is not allowed here"));
+            return Err(self
+                .source
+                .error(key.span(), key_path, "this key is not allowed here"));
         }
         params.iter().find(|p| p.name == name).ok_or_else(|| {
             let valid: Vec<&str> = params.iter().map(|p| p.name).collect();
-            self.source.unknown_key(key.span(), key_path, name, "parameter", &valid)
+            self.source
+                .unknown_key(key.span(), key_path, name, "parameter", &valid)
         })
     }
 
-    fn assignments(&self, item: &Item<'_>, path: &str, schema: &Schema, reserved: &[&str]) -> Result<Assignments, ConfigError> {
+    fn assignments(
+        &self,
+        item: &Item<'_>,
+        path: &str,
+        schema: &Schema,
+        reserved: &[&str],
+    ) -> Result<Assignments, ConfigError> {
         self.assignments_of(self.table(item, path)?, path, schema.params, reserved)
     }
 
@@ -251,7 +344,12 @@ impl Reader<'_, '_> {
         Ok(out)
     }
 
-    fn sweep_block(&self, item: &Item<'_>, path: &str, schema: &Schema) -> Result<SweepBlock, ConfigError> {
+    fn sweep_block(
+        &self,
+        item: &Item<'_>,
+        path: &str,
+        schema: &Schema,
+    ) -> Result<SweepBlock, ConfigError> {
         let table = self.table(item, path)?;
         let mut block = SweepBlock::new();
         for (key, value) in table.iter() {
@@ -261,13 +359,20 @@ impl Reader<'_, '_> {
             block.push((param.name, values));
         }
         if block.is_empty() {
-            return Err(self.source.error(item.span(), path, "a sweep needs at least one axis"));
+            return Err(self
+                .source
+                .error(item.span(), path, "a sweep needs at least one axis"));
         }
         Ok(block)
     }
 
     /// An axis: `[v1, v2, ...]`, or `{ from = a, to = b }` for the integers a..=b.
-    fn axis_values(&self, item: &Item<'_>, key_path: &str, param: &Param) -> Result<Vec<Located>, ConfigError> {
+    fn axis_values(
+        &self,
+        item: &Item<'_>,
+        key_path: &str,
+        param: &Param,
+    ) -> Result<Vec<Located>, ConfigError> {
         let line = self.source.line_of(item.span().start);
         let values: Vec<Located> = match item.get_ref() {
             DeValue::Array(values) => values
@@ -277,19 +382,36 @@ impl Reader<'_, '_> {
             DeValue::Table(range) => {
                 for (key, _) in range.iter() {
                     if !["from", "to"].contains(&key.get_ref().as_ref()) {
-                        return Err(self.source.unknown_key(key.span(), key_path, key.get_ref(), "range key", &["from", "to"]));
+                        return Err(self.source.unknown_key(
+                            key.span(),
+                            key_path,
+                            key.get_ref(),
+                            "range key",
+                            &["from", "to"],
+                        ));
                     }
                 }
                 let bound = |name: &str| -> Result<i64, ConfigError> {
-                    let v = range.get(name).ok_or_else(|| self.source.error(item.span(), key_path, format!("range needs `{name}`")))?;
+                    let v = range.get(name).ok_or_else(|| {
+                        self.source
+                            .error(item.span(), key_path, format!("range needs `{name}`"))
+                    })?;
                     match self.scalar(v, key_path)? {
                         Value::Int(i) => Ok(i),
-                        other => Err(self.source.error(v.span(), key_path, format!("range bounds are integers, found {other}"))),
+                        other => Err(self.source.error(
+                            v.span(),
+                            key_path,
+                            format!("range bounds are integers, found {other}"),
+                        )),
                     }
                 };
                 let (from, to) = (bound("from")?, bound("to")?);
                 if to < from || to - from > 10_000 {
-                    return Err(self.source.error(item.span(), key_path, format!("range {from}..={to} is empty or too long")));
+                    return Err(self.source.error(
+                        item.span(),
+                        key_path,
+                        format!("range {from}..={to} is empty or too long"),
+                    ));
                 }
                 (from..=to)
                     .map(|v| {
@@ -303,25 +425,45 @@ impl Reader<'_, '_> {
                 return Err(self.source.error(
                     item.span(),
                     key_path,
-                    format!("a sweep axis is an array of values or {{ from, to }}, found {}", other.type_str()),
+                    format!(
+                        "a sweep axis is an array of values or {{ from, to }}, found {}",
+                        other.type_str()
+                    ),
                 ));
             }
         };
         if values.is_empty() {
-            return Err(self.source.error(item.span(), key_path, "empty sweep axis: list at least one value"));
+            return Err(self.source.error(
+                item.span(),
+                key_path,
+                "empty sweep axis: list at least one value",
+            ));
         }
         for (i, v) in values.iter().enumerate() {
             if values[..i].iter().any(|w| w.value == v.value) {
-                return Err(self.source.error(item.span(), key_path, format!("value {} is listed twice", v.value)));
+                return Err(self.source.error(
+                    item.span(),
+                    key_path,
+                    format!("value {} is listed twice", v.value),
+                ));
             }
         }
         Ok(values)
     }
 
-    fn override_block(&self, item: &Item<'_>, path: &str, schema: &Schema) -> Result<Override, ConfigError> {
+    fn override_block(
+        &self,
+        item: &Item<'_>,
+        path: &str,
+        schema: &Schema,
+    ) -> Result<Override, ConfigError> {
         let table = self.table(item, path)?;
         let when_item = table.get("when").ok_or_else(|| {
-            self.source.error(item.span(), path, "an override needs `when = { param = value, ... }`")
+            self.source.error(
+                item.span(),
+                path,
+                "an override needs `when = { param = value, ... }`",
+            )
         })?;
         let when_table = self.table(when_item, &format!("{path}.when"))?;
         let mut when = Vec::new();
@@ -336,22 +478,38 @@ impl Reader<'_, '_> {
         }
         let set = self.assignments_of(table, path, schema.params, &["when"])?;
         if set.is_empty() {
-            return Err(self.source.error(item.span(), path, "this override sets no parameter"));
+            return Err(self
+                .source
+                .error(item.span(), path, "this override sets no parameter"));
         }
         Ok(Override { when, set })
     }
 
-    fn method_options(&self, item: &Item<'_>, schema: &Schema) -> Result<BTreeMap<&'static str, Assignments>, ConfigError> {
+    fn method_options(
+        &self,
+        item: &Item<'_>,
+        schema: &Schema,
+    ) -> Result<BTreeMap<&'static str, Assignments>, ConfigError> {
         let table = self.table(item, "method_options")?;
         let methods: Vec<&'static str> = schema.method_options.iter().map(|(m, _)| *m).collect();
         let mut out = BTreeMap::new();
         for (key, value) in table.iter() {
             let name = key.get_ref().as_ref();
-            let Some((method, params)) = schema.method_options.iter().find(|(m, _)| *m == name) else {
-                return Err(self.source.unknown_key(key.span(), "method_options", name, "method with options", &methods));
+            let Some((method, params)) = schema.method_options.iter().find(|(m, _)| *m == name)
+            else {
+                return Err(self.source.unknown_key(
+                    key.span(),
+                    "method_options",
+                    name,
+                    "method with options",
+                    &methods,
+                ));
             };
             let path = format!("method_options.{method}");
-            out.insert(*method, self.assignments_of(self.table(value, &path)?, &path, params, &[])?);
+            out.insert(
+                *method,
+                self.assignments_of(self.table(value, &path)?, &path, params, &[])?,
+            );
         }
         Ok(out)
     }

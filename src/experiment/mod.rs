@@ -88,11 +88,15 @@ pub struct Cell {
 
 impl Cell {
     pub fn get(&self, name: &str) -> &Value {
-        self.params.get(name).unwrap_or_else(|| panic!("parameter `{name}` is not in the schema"))
+        self.params
+            .get(name)
+            .unwrap_or_else(|| panic!("parameter `{name}` is not in the schema"))
     }
 
     pub fn option(&self, name: &str) -> &Value {
-        self.options.get(name).unwrap_or_else(|| panic!("option `{name}` is not in the schema"))
+        self.options
+            .get(name)
+            .unwrap_or_else(|| panic!("option `{name}` is not in the schema"))
     }
 
     /// `method=uft branching=2 height=5`
@@ -105,7 +109,11 @@ impl Cell {
                 other => format!("{k}={other}"),
             })
             .collect();
-        if parts.is_empty() { "(single cell)".into() } else { parts.join(" ") }
+        if parts.is_empty() {
+            "(single cell)".into()
+        } else {
+            parts.join(" ")
+        }
     }
 }
 
@@ -126,7 +134,9 @@ impl Experiment {
     pub fn from_str(path: &Path, text: &str) -> Result<Experiment, ConfigError> {
         let source = Source { path, text };
         let raw = file::parse(&source, ExperimentKind::NAMES, |name| {
-            ExperimentKind::from_name(name).expect("kind checked by the reader").schema()
+            ExperimentKind::from_name(name)
+                .expect("kind checked by the reader")
+                .schema()
         })?;
         let kind = ExperimentKind::from_name(&raw.kind).expect("kind checked by the reader");
         let cells = expand(&raw, kind, path)?;
@@ -147,7 +157,11 @@ impl Experiment {
 }
 
 /// Expands the sweeps into resolved cells.
-fn expand(raw: &RawExperiment, kind: ExperimentKind, path: &Path) -> Result<Vec<Cell>, ConfigError> {
+fn expand(
+    raw: &RawExperiment,
+    kind: ExperimentKind,
+    path: &Path,
+) -> Result<Vec<Cell>, ConfigError> {
     let schema = kind.schema();
     let points: Vec<Vec<(&'static str, Located)>> = if raw.sweeps.is_empty() {
         vec![Vec::new()]
@@ -158,14 +172,20 @@ fn expand(raw: &RawExperiment, kind: ExperimentKind, path: &Path) -> Result<Vec<
     let mut cells: Vec<Cell> = Vec::with_capacity(points.len());
     for point in points {
         // Resolution order: schema defaults ← [defaults] ← sweep point ← overrides.
-        let mut resolved: BTreeMap<&'static str, (Value, Option<usize>)> =
-            schema.params.iter().map(|p| (p.name, (p.default.value(), None))).collect();
+        let mut resolved: BTreeMap<&'static str, (Value, Option<usize>)> = schema
+            .params
+            .iter()
+            .map(|p| (p.name, (p.default.value(), None)))
+            .collect();
         for (name, located) in raw.defaults.iter().chain(point.iter().map(|(k, v)| (k, v))) {
             resolved.insert(name, (located.value.clone(), Some(located.line)));
         }
         let before_overrides = resolved.clone();
         for o in &raw.overrides {
-            let matches = o.when.iter().all(|(name, accepted)| accepted.contains(&before_overrides[name].0));
+            let matches = o
+                .when
+                .iter()
+                .all(|(name, accepted)| accepted.contains(&before_overrides[name].0));
             if matches {
                 for (name, located) in &o.set {
                     resolved.insert(name, (located.value.clone(), Some(located.line)));
@@ -174,33 +194,54 @@ fn expand(raw: &RawExperiment, kind: ExperimentKind, path: &Path) -> Result<Vec<
         }
 
         let method = resolved[schema.method_param].0.as_str().to_string();
-        let mut options: BTreeMap<&'static str, Value> =
-            schema.options_of(&method).iter().map(|p| (p.name, p.default.value())).collect();
-        if let Some(set) = raw.method_options.iter().find(|(m, _)| **m == method).map(|(_, s)| s) {
+        let mut options: BTreeMap<&'static str, Value> = schema
+            .options_of(&method)
+            .iter()
+            .map(|p| (p.name, p.default.value()))
+            .collect();
+        if let Some(set) = raw
+            .method_options
+            .iter()
+            .find(|(m, _)| **m == method)
+            .map(|(_, s)| s)
+        {
             for (name, located) in set {
                 options.insert(name, located.value.clone());
             }
         }
 
-        let lines: BTreeMap<&'static str, Option<usize>> = resolved.iter().map(|(k, (_, l))| (*k, *l)).collect();
-        let params: BTreeMap<&'static str, Value> = resolved.into_iter().map(|(k, (v, _))| (k, v)).collect();
+        let lines: BTreeMap<&'static str, Option<usize>> =
+            resolved.iter().map(|(k, (_, l))| (*k, *l)).collect();
+        let params: BTreeMap<&'static str, Value> =
+            resolved.into_iter().map(|(k, (v, _))| (k, v)).collect();
         let axes = point.iter().map(|(k, _)| (*k, params[k].clone())).collect();
-        let mut cell = Cell { index: cells.len(), id: String::new(), axes, params, options };
+        let mut cell = Cell {
+            index: cells.len(),
+            id: String::new(),
+            axes,
+            params,
+            options,
+        };
         cell.id = cell_id(kind, &cell);
 
-        kind.check_cell(&cell).map_err(|(param, message)| ConfigError {
-            path: path.to_path_buf(),
-            line: lines.get(param).copied().flatten(),
-            key: param.to_string(),
-            message: format!("{message} (in cell {})", cell.label()),
-            hint: None,
-        })?;
+        kind.check_cell(&cell)
+            .map_err(|(param, message)| ConfigError {
+                path: path.to_path_buf(),
+                line: lines.get(param).copied().flatten(),
+                key: param.to_string(),
+                message: format!("{message} (in cell {})", cell.label()),
+                hint: None,
+            })?;
         if let Some(twin) = cells.iter().find(|c| c.id == cell.id) {
             return Err(ConfigError {
                 path: path.to_path_buf(),
                 line: None,
                 key: "sweep".into(),
-                message: format!("cell {} and cell {} resolve to the same configuration", twin.label(), cell.label()),
+                message: format!(
+                    "cell {} and cell {} resolve to the same configuration",
+                    twin.label(),
+                    cell.label()
+                ),
                 hint: Some("sweep blocks overlap, or an override makes two cells identical".into()),
             });
         }
@@ -253,25 +294,55 @@ fn cell_id(kind: ExperimentKind, cell: &Cell) -> String {
 pub fn describe(exp: &Experiment, with_schema: bool) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    let _ = writeln!(out, "{} ({}): {}", exp.name, exp.kind.name(), exp.path.display());
+    let _ = writeln!(
+        out,
+        "{} ({}): {}",
+        exp.name,
+        exp.kind.name(),
+        exp.path.display()
+    );
     if !exp.description.is_empty() {
         let _ = writeln!(out, "  {}", exp.description.trim());
     }
     let _ = writeln!(out, "seeds: {:?}", exp.seeds);
-    let _ = writeln!(out, "{} cells × {} seeds = {} runs", exp.cells.len(), exp.seeds.len(), exp.cells.len() * exp.seeds.len());
+    let _ = writeln!(
+        out,
+        "{} cells × {} seeds = {} runs",
+        exp.cells.len(),
+        exp.seeds.len(),
+        exp.cells.len() * exp.seeds.len()
+    );
     for cell in &exp.cells {
         let _ = writeln!(out, "  {:>4}  {}  {}", cell.index, cell.id, cell.label());
     }
     if with_schema {
         let schema = exp.kind.schema();
-        let _ = writeln!(out, "\nparameters of kind `{}` (default; type; meaning):", exp.kind.name());
+        let _ = writeln!(
+            out,
+            "\nparameters of kind `{}` (default; type; meaning):",
+            exp.kind.name()
+        );
         for p in schema.params {
-            let _ = writeln!(out, "  {} = {}  ({})\n      {}", p.name, p.default.value(), p.kind.describe(), p.doc);
+            let _ = writeln!(
+                out,
+                "  {} = {}  ({})\n      {}",
+                p.name,
+                p.default.value(),
+                p.kind.describe(),
+                p.doc
+            );
         }
         for (method, params) in schema.method_options {
             let _ = writeln!(out, "[method_options.{method}]");
             for p in *params {
-                let _ = writeln!(out, "  {} = {}  ({})\n      {}", p.name, p.default.value(), p.kind.describe(), p.doc);
+                let _ = writeln!(
+                    out,
+                    "  {} = {}  ({})\n      {}",
+                    p.name,
+                    p.default.value(),
+                    p.kind.describe(),
+                    p.doc
+                );
             }
         }
     }

@@ -69,9 +69,15 @@ impl fmt::Display for Value {
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
     /// An integer in `min..=max`.
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// A finite float in `min..=max` (integers are accepted and widened).
-    Float { min: f64, max: f64 },
+    Float {
+        min: f64,
+        max: f64,
+    },
     Bool,
     /// One of a closed set of names.
     Choice(&'static [&'static str]),
@@ -153,7 +159,10 @@ pub fn check_value(kind: &Kind, value: Value) -> Result<Value, String> {
             if (*min..=*max).contains(&v) {
                 Ok(Value::Int(v))
             } else {
-                Err(format!("{v} is out of range: expected an {}", kind.describe()))
+                Err(format!(
+                    "{v} is out of range: expected an {}",
+                    kind.describe()
+                ))
             }
         }
         (Kind::Float { .. }, Value::Int(v)) => check_value(kind, Value::Float(v as f64)),
@@ -161,7 +170,10 @@ pub fn check_value(kind: &Kind, value: Value) -> Result<Value, String> {
             if v.is_finite() && *min <= v && v <= *max {
                 Ok(Value::Float(v))
             } else {
-                Err(format!("{v} is out of range: expected a {}", kind.describe()))
+                Err(format!(
+                    "{v} is out of range: expected a {}",
+                    kind.describe()
+                ))
             }
         }
         (Kind::Bool, Value::Bool(v)) => Ok(Value::Bool(v)),
@@ -175,7 +187,11 @@ pub fn check_value(kind: &Kind, value: Value) -> Result<Value, String> {
                 Err(format!("\"{v}\" is not {}{hint}", kind.describe()))
             }
         }
-        (kind, value) => Err(format!("expected {}, found {}", kind.describe(), type_name(&value))),
+        (kind, value) => Err(format!(
+            "expected {}, found {}",
+            kind.describe(),
+            type_name(&value)
+        )),
     }
 }
 
@@ -197,16 +213,28 @@ mod tests {
         let prob = Kind::Float { min: 0.0, max: 1.0 };
         assert_eq!(check_value(&prob, Value::Int(1)), Ok(Value::Float(1.0)));
         let steps = Kind::Int { min: 1, max: 10 };
-        assert!(check_value(&steps, Value::Float(2.0)).unwrap_err().contains("found a float"));
+        assert!(
+            check_value(&steps, Value::Float(2.0))
+                .unwrap_err()
+                .contains("found a float")
+        );
     }
 
     #[test]
     fn ranges_are_inclusive_and_enforced() {
         let prob = Kind::Float { min: 0.0, max: 1.0 };
-        assert!(check_value(&prob, Value::Float(1.5)).unwrap_err().contains("out of range"));
+        assert!(
+            check_value(&prob, Value::Float(1.5))
+                .unwrap_err()
+                .contains("out of range")
+        );
         assert!(check_value(&prob, Value::Float(f64::NAN)).is_err());
         let steps = Kind::Int { min: 1, max: 10 };
-        assert!(check_value(&steps, Value::Int(-3)).unwrap_err().contains("out of range"));
+        assert!(
+            check_value(&steps, Value::Int(-3))
+                .unwrap_err()
+                .contains("out of range")
+        );
         assert_eq!(check_value(&steps, Value::Int(10)), Ok(Value::Int(10)));
     }
 

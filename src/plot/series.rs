@@ -15,7 +15,9 @@ pub fn step_value(curve: &Curve, x: f64) -> f64 {
 /// `n` points spaced evenly in log10 between `lo` and `hi` (both > 0).
 pub fn log_grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     let (a, b) = (lo.log10(), hi.log10());
-    (0..n).map(|i| 10f64.powf(a + (b - a) * i as f64 / (n - 1).max(1) as f64)).collect()
+    (0..n)
+        .map(|i| 10f64.powf(a + (b - a) * i as f64 / (n - 1).max(1) as f64))
+        .collect()
 }
 
 /// Median and range over seeds at each grid point: `(x, median, min, max)`.

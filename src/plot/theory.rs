@@ -40,21 +40,46 @@ pub fn sample_complexity(cells: &[CellMetrics]) -> Result<SampleComplexity> {
     let (mut correct_leaves, mut gap, mut budget) = (1, 0.9, 0.0f64);
     for cell in cells {
         let method = cell.param("method")?.as_str().to_string();
-        let key = (method, cell.param("branching")?.as_int(), cell.param("height")?.as_int());
+        let key = (
+            method,
+            cell.param("branching")?.as_int(),
+            cell.param("height")?.as_int(),
+        );
         correct_leaves = cell.param("correct_leaves")?.as_int();
         gap = cell.param("gap")?.as_float();
         budget = budget.max(cell.param("max_explorations")?.as_int() as f64);
-        let of = |name: &str| -> Vec<f64> { cell.rows.iter().filter(|r| r.metric == name).map(|r| r.value).collect() };
+        let of = |name: &str| -> Vec<f64> {
+            cell.rows
+                .iter()
+                .filter(|r| r.metric == name)
+                .map(|r| r.value)
+                .collect()
+        };
         let mut values = of(metric::EXPLORATIONS_TO_TARGET);
         let censored = of(metric::CENSORED).iter().filter(|&&c| c > 0.0).count();
         if values.is_empty() {
-            bail!("cell {} has no `{}` rows", cell.cell, metric::EXPLORATIONS_TO_TARGET);
+            bail!(
+                "cell {} has no `{}` rows",
+                cell.cell,
+                metric::EXPLORATIONS_TO_TARGET
+            );
         }
         values.sort_by(f64::total_cmp);
-        let point = Point { median: median(&values), min: values[0], max: values[values.len() - 1], censored, seeds: values.len() };
+        let point = Point {
+            median: median(&values),
+            min: values[0],
+            max: values[values.len() - 1],
+            censored,
+            seeds: values.len(),
+        };
         points.insert(key, point);
     }
-    Ok(SampleComplexity { points, correct_leaves, gap, budget })
+    Ok(SampleComplexity {
+        points,
+        correct_leaves,
+        gap,
+        budget,
+    })
 }
 
 pub fn plot(cells: &[CellMetrics], args: &PlotArgs) -> Result<Vec<PathBuf>> {
@@ -76,10 +101,16 @@ pub fn plot(cells: &[CellMetrics], args: &PlotArgs) -> Result<Vec<PathBuf>> {
         })
         .collect();
     if chosen.is_empty() {
-        eprintln!("no cells with H = {} and B = {}: convergence figure skipped (choose with --height/--branching)", args.height, args.branching);
+        eprintln!(
+            "no cells with H = {} and B = {}: convergence figure skipped (choose with --height/--branching)",
+            args.height, args.branching
+        );
     } else {
         let stem = format!("convergence_h{}_b{}", args.height, args.branching);
-        let title = format!("Convergence on the search tree, H = {}, B = {} (median and range over seeds)", args.height, args.branching);
+        let title = format!(
+            "Convergence on the search tree, H = {}, B = {} (median and range over seeds)",
+            args.height, args.branching
+        );
         written.extend(save_png_and_svg(
             &args.out,
             &stem,
@@ -91,7 +122,10 @@ pub fn plot(cells: &[CellMetrics], args: &PlotArgs) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-fn draw_sample_complexity<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, sc: &SampleComplexity) -> Result<()>
+fn draw_sample_complexity<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    sc: &SampleComplexity,
+) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
@@ -100,11 +134,23 @@ where
         "Leaf explorations until pass@1 ≥ 0.5 (median over seeds, band = min–max; open triangles: most seeds censored at the budget)",
         ("sans-serif", 22),
     ))?;
-    let branchings: Vec<i64> = sc.points.keys().map(|k| k.1).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let branchings: Vec<i64> = sc
+        .points
+        .keys()
+        .map(|k| k.1)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let panels = root.split_evenly((1, branchings.len()));
     let y_max = 1e10;
     for (i, (panel, &b)) in panels.iter().zip(&branchings).enumerate() {
-        let h_max = sc.points.keys().filter(|k| k.1 == b).map(|k| k.2).max().unwrap_or(1);
+        let h_max = sc
+            .points
+            .keys()
+            .filter(|k| k.1 == b)
+            .map(|k| k.2)
+            .max()
+            .unwrap_or(1);
         let mut chart = drawing(
             ChartBuilder::on(panel)
                 .caption(format!("branching factor B = {b}"), ("sans-serif", 20))
@@ -127,8 +173,15 @@ where
         )?;
 
         let heights: Vec<f64> = (1..=h_max).map(|h| h as f64).collect();
-        let lower: Vec<(f64, f64)> =
-            heights.iter().map(|&h| (h, rft_lower_bound(h as usize, b as usize, sc.correct_leaves as usize))).collect();
+        let lower: Vec<(f64, f64)> = heights
+            .iter()
+            .map(|&h| {
+                (
+                    h,
+                    rft_lower_bound(h as usize, b as usize, sc.correct_leaves as usize),
+                )
+            })
+            .collect();
         let upper: Vec<(f64, f64)> = heights
             .iter()
             .map(|&h| (h, uft_upper_bound(h as usize, b as usize, sc.gap, 0.0)))
@@ -139,13 +192,15 @@ where
         let budget_style = RGBColor(160, 160, 160).stroke_width(1);
         let lower: Vec<(f64, f64)> = lower.into_iter().filter(|p| p.1 >= 1.0).collect();
         let budget = vec![(0.5, sc.budget), (h_max as f64 + 0.5, sc.budget)];
-        let lower_series = drawing(chart.draw_series(DashedLineSeries::new(lower, 8, 5, lower_style)))?;
+        let lower_series =
+            drawing(chart.draw_series(DashedLineSeries::new(lower, 8, 5, lower_style)))?;
         if i == 0 {
             lower_series
                 .label("Thm 4.2: RFT needs ≥ B^H / (4K)")
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], lower_style));
         }
-        let upper_series = drawing(chart.draw_series(DashedLineSeries::new(upper, 3, 4, upper_style)))?;
+        let upper_series =
+            drawing(chart.draw_series(DashedLineSeries::new(upper, 3, 4, upper_style)))?;
         if i == 0 {
             upper_series
                 .label("Thm 4.3 (E.1): UFT bound (BH + N)·T")
@@ -159,8 +214,12 @@ where
         }
 
         for method in METHODS.iter().filter(|m| **m != "sft") {
-            let pts: Vec<(f64, &Point)> =
-                sc.points.iter().filter(|(k, _)| k.0 == *method && k.1 == b).map(|(k, p)| (k.2 as f64, p)).collect();
+            let pts: Vec<(f64, &Point)> = sc
+                .points
+                .iter()
+                .filter(|(k, _)| k.0 == *method && k.1 == b)
+                .map(|(k, p)| (k.2 as f64, p))
+                .collect();
             if pts.is_empty() {
                 continue;
             }
@@ -168,18 +227,27 @@ where
             let floor = |v: f64| v.max(1.0);
             let mut band: Vec<(f64, f64)> = pts.iter().map(|(h, p)| (*h, floor(p.max))).collect();
             band.extend(pts.iter().rev().map(|(h, p)| (*h, floor(p.min))));
-            drawing(chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.15).filled()))))?;
+            drawing(chart.draw_series(std::iter::once(Polygon::new(
+                band,
+                color.mix(0.15).filled(),
+            ))))?;
             let line = drawing(chart.draw_series(LineSeries::new(
                 pts.iter().map(|(h, p)| (*h, floor(p.median))),
                 color.stroke_width(2),
             )))?;
             if i == 0 {
-                line.label(*method).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+                line.label(*method).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+                });
             }
             let reached = pts.iter().filter(|(_, p)| 2 * p.censored < p.seeds);
-            drawing(chart.draw_series(reached.map(|(h, p)| Circle::new((*h, floor(p.median)), 4, color.filled()))))?;
+            drawing(chart.draw_series(
+                reached.map(|(h, p)| Circle::new((*h, floor(p.median)), 4, color.filled())),
+            ))?;
             let censored = pts.iter().filter(|(_, p)| 2 * p.censored >= p.seeds);
-            drawing(chart.draw_series(censored.map(|(h, p)| TriangleMarker::new((*h, floor(p.median)), 8, color.stroke_width(2)))))?;
+            drawing(chart.draw_series(censored.map(|(h, p)| {
+                TriangleMarker::new((*h, floor(p.median)), 8, color.stroke_width(2))
+            })))?;
         }
         if i == 0 {
             drawing(
@@ -199,7 +267,9 @@ where
 
 /// Per-seed curves of pass@1 against explorations and against iterations.
 fn curves(cell: &CellMetrics) -> (Vec<Curve>, Vec<Curve>) {
-    let mut by_seed: BTreeMap<u64, (BTreeMap<u64, f64>, BTreeMap<u64, f64>)> = BTreeMap::new();
+    // seed → (step → explorations, step → pass@1)
+    type StepValues = BTreeMap<u64, f64>;
+    let mut by_seed: BTreeMap<u64, (StepValues, StepValues)> = BTreeMap::new();
     for r in &cell.rows {
         let entry = by_seed.entry(r.seed).or_default();
         match r.metric.as_str() {
@@ -216,12 +286,21 @@ fn curves(cell: &CellMetrics) -> (Vec<Curve>, Vec<Curve>) {
     let mut by_iterations = Vec::new();
     for (explorations, pass1) in by_seed.values() {
         by_iterations.push(pass1.iter().map(|(&t, &p)| (t as f64, p)).collect());
-        by_explorations.push(pass1.iter().filter_map(|(t, &p)| explorations.get(t).map(|&e| (e, p))).collect());
+        by_explorations.push(
+            pass1
+                .iter()
+                .filter_map(|(t, &p)| explorations.get(t).map(|&e| (e, p)))
+                .collect(),
+        );
     }
     (by_explorations, by_iterations)
 }
 
-fn draw_convergence<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, cells: &[&CellMetrics], title: &str) -> Result<()>
+fn draw_convergence<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    cells: &[&CellMetrics],
+    title: &str,
+) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
@@ -230,11 +309,17 @@ where
     let panels = root.split_evenly((1, 2));
     let mut ordered: Vec<(&str, &CellMetrics)> = Vec::new();
     for m in METHODS {
-        if let Some(c) = cells.iter().find(|c| c.param("method").map(|v| v.as_str() == m).unwrap_or(false)) {
+        if let Some(c) = cells
+            .iter()
+            .find(|c| c.param("method").map(|v| v.as_str() == m).unwrap_or(false))
+        {
             ordered.push((m, c));
         }
     }
-    let target = cells[0].param("target_pass1").map(|v| v.as_float()).unwrap_or(0.5);
+    let target = cells[0]
+        .param("target_pass1")
+        .map(|v| v.as_float())
+        .unwrap_or(0.5);
     for (panel_index, panel) in panels.iter().enumerate() {
         let by_explorations = panel_index == 0;
         let series: Vec<(&str, Vec<Curve>)> = ordered
@@ -245,9 +330,15 @@ where
                 (*m, if by_explorations { e } else { t })
             })
             .collect();
-        let x_max = series.iter().flat_map(|(_, cs)| cs.iter().flat_map(|c| c.iter().map(|p| p.0))).fold(10.0, f64::max);
+        let x_max = series
+            .iter()
+            .flat_map(|(_, cs)| cs.iter().flat_map(|c| c.iter().map(|p| p.0)))
+            .fold(10.0, f64::max);
         let (caption, x_desc) = if by_explorations {
-            ("pass@1 against reward queries (sft queries none: iterations view only)", "leaf explorations (log scale)")
+            (
+                "pass@1 against reward queries (sft queries none: iterations view only)",
+                "leaf explorations (log scale)",
+            )
         } else {
             ("pass@1 against iterations", "iterations t (log scale)")
         };
@@ -270,9 +361,14 @@ where
                 .draw(),
         )?;
         let target_style = RGBColor(120, 120, 120).stroke_width(1);
-        drawing(chart.draw_series(DashedLineSeries::new(vec![(1.0, target), (x_max * 1.2, target)], 6, 4, target_style)))?
-            .label(format!("target pass@1 = {target}"))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], target_style));
+        drawing(chart.draw_series(DashedLineSeries::new(
+            vec![(1.0, target), (x_max * 1.2, target)],
+            6,
+            4,
+            target_style,
+        )))?
+        .label(format!("target pass@1 = {target}"))
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], target_style));
         let grid = log_grid(1.0, x_max, 240);
         for (method, cs) in &series {
             if cs.is_empty() {
@@ -282,10 +378,18 @@ where
             let agg = aggregate(cs, &grid);
             let mut band: Vec<(f64, f64)> = agg.iter().map(|a| (a.0, a.3)).collect();
             band.extend(agg.iter().rev().map(|a| (a.0, a.2)));
-            drawing(chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.12).filled()))))?;
-            drawing(chart.draw_series(LineSeries::new(agg.iter().map(|a| (a.0, a.1)), color.stroke_width(2))))?
-                .label(*method)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+            drawing(chart.draw_series(std::iter::once(Polygon::new(
+                band,
+                color.mix(0.12).filled(),
+            ))))?;
+            drawing(chart.draw_series(LineSeries::new(
+                agg.iter().map(|a| (a.0, a.1)),
+                color.stroke_width(2),
+            )))?
+            .label(*method)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+            });
         }
         drawing(
             chart
@@ -307,26 +411,44 @@ where
 /// heights H ≥ 2 where no seed was censored enter the fit.
 fn write_fit(sc: &SampleComplexity, out: &std::path::Path) -> Result<PathBuf> {
     let path = out.join("sample_complexity_fit.csv");
-    let mut writer = csv::Writer::from_path(&path).with_context(|| format!("cannot write {}", path.display()))?;
-    writer.write_record(["method", "branching", "heights", "slope_log_per_level", "log_b", "slope_over_log_b", "loglog_degree"])?;
-    println!("{:<11} {:>2} {:>8} {:>12} {:>7} {:>9} {:>8}", "method", "B", "heights", "d ln / d H", "ln B", "ratio", "degree");
+    let mut writer = csv::Writer::from_path(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    writer.write_record([
+        "method",
+        "branching",
+        "heights",
+        "slope_log_per_level",
+        "log_b",
+        "slope_over_log_b",
+        "loglog_degree",
+    ])?;
+    println!(
+        "{:<11} {:>2} {:>8} {:>12} {:>7} {:>9} {:>8}",
+        "method", "B", "heights", "d ln / d H", "ln B", "ratio", "degree"
+    );
     let branchings: std::collections::BTreeSet<i64> = sc.points.keys().map(|k| k.1).collect();
     for method in METHODS.iter().filter(|m| **m != "sft") {
         for &b in &branchings {
             let pts: Vec<(f64, f64)> = sc
                 .points
                 .iter()
-                .filter(|(k, p)| k.0 == *method && k.1 == b && k.2 >= 2 && p.censored == 0 && p.median >= 1.0)
+                .filter(|(k, p)| {
+                    k.0 == *method && k.1 == b && k.2 >= 2 && p.censored == 0 && p.median >= 1.0
+                })
                 .map(|(k, p)| (k.2 as f64, p.median.ln()))
                 .collect();
             if pts.len() < 3 {
                 continue;
             }
             let (_, slope) = linear_fit(&pts);
-            let (_, degree) = linear_fit(&pts.iter().map(|&(h, y)| (h.ln(), y)).collect::<Vec<_>>());
+            let (_, degree) =
+                linear_fit(&pts.iter().map(|&(h, y)| (h.ln(), y)).collect::<Vec<_>>());
             let heights = format!("{}-{}", pts[0].0, pts[pts.len() - 1].0);
             let log_b = (b as f64).ln();
-            println!("{method:<11} {b:>2} {heights:>8} {slope:>12.3} {log_b:>7.3} {:>9.2} {degree:>8.2}", slope / log_b);
+            println!(
+                "{method:<11} {b:>2} {heights:>8} {slope:>12.3} {log_b:>7.3} {:>9.2} {degree:>8.2}",
+                slope / log_b
+            );
             writer.write_record([
                 method.to_string(),
                 b.to_string(),

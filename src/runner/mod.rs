@@ -50,7 +50,9 @@ pub struct RunReport {
 
 /// Whether a cell's results are complete for exactly these seeds and this configuration.
 pub fn is_complete(dir: &CellDir, seeds: &[u64], config_hash: &str) -> bool {
-    let Ok(summary) = Summary::read(&dir.summary()) else { return false };
+    let Ok(summary) = Summary::read(&dir.summary()) else {
+        return false;
+    };
     let want: BTreeSet<u64> = seeds.iter().copied().collect();
     let have: BTreeSet<u64> = summary.seeds.iter().copied().collect();
     // A damaged metrics file makes the cell incomplete: it is rebuilt from the per-seed parts.
@@ -61,7 +63,10 @@ pub fn is_complete(dir: &CellDir, seeds: &[u64], config_hash: &str) -> bool {
 }
 
 fn config_hash(config: &str) -> String {
-    Sha256::digest(config.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(config.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Runs every cell of `exp` (or of one shard) that is not already complete.
@@ -97,12 +102,19 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
         }
     };
     if report.skipped > 0 {
-        say(format!("{}: {} of {} cells already complete, skipped", exp.name, report.skipped, report.skipped + pending.len()));
+        say(format!(
+            "{}: {} of {} cells already complete, skipped",
+            exp.name,
+            report.skipped,
+            report.skipped + pending.len()
+        ));
     }
     let sweep = multi.add(ProgressBar::new(pending.len() as u64));
     sweep.set_style(
-        ProgressStyle::with_template("{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} cells, ETA {eta}")
-            .expect("valid template"),
+        ProgressStyle::with_template(
+            "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} cells, ETA {eta}",
+        )
+        .expect("valid template"),
     );
     sweep.set_prefix(exp.name.clone());
 
@@ -113,11 +125,14 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
             scope.spawn(|| {
                 let bar = multi.insert_before(&sweep, ProgressBar::new(1000));
                 bar.set_style(
-                    ProgressStyle::with_template("  {msg:40!} {bar:30} {percent:>3}%").expect("valid template"),
+                    ProgressStyle::with_template("  {msg:40!} {bar:30} {percent:>3}%")
+                        .expect("valid template"),
                 );
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some((cell, dir, hash)) = pending.get(i) else { break };
+                    let Some((cell, dir, hash)) = pending.get(i) else {
+                        break;
+                    };
                     bar.set_message(cell.label());
                     bar.set_position(0);
                     let result = run_cell(exp, cell, dir, hash, opts.force, &provenance, &|f| {
@@ -127,11 +142,19 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
                     match result {
                         Ok(CellOutcome::Ran { seconds, line }) => {
                             out.0 += 1;
-                            say(format!("done {} [{}] {seconds:.1}s: {line}", cell.label(), cell.id));
+                            say(format!(
+                                "done {} [{}] {seconds:.1}s: {line}",
+                                cell.label(),
+                                cell.id
+                            ));
                         }
                         Ok(CellOutcome::Busy) => {
                             out.1 += 1;
-                            say(format!("busy {} [{}]: another process holds its lock, left to it", cell.label(), cell.id));
+                            say(format!(
+                                "busy {} [{}]: another process holds its lock, left to it",
+                                cell.label(),
+                                cell.id
+                            ));
                         }
                         Err(e) => out.2.push(format!("{} [{}]: {e:#}", cell.label(), cell.id)),
                     }
@@ -146,7 +169,11 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
     report.ran = ran;
     report.busy = busy;
     if !failures.is_empty() {
-        bail!("{} cell(s) failed:\n  {}", failures.len(), failures.join("\n  "));
+        bail!(
+            "{} cell(s) failed:\n  {}",
+            failures.len(),
+            failures.join("\n  ")
+        );
     }
     Ok(report)
 }
@@ -166,10 +193,15 @@ fn run_cell(
     provenance: &Provenance,
     progress: &(dyn Fn(f64) + Sync),
 ) -> Result<CellOutcome> {
-    let Some(_lock) = dir.try_lock()? else { return Ok(CellOutcome::Busy) };
+    let Some(_lock) = dir.try_lock()? else {
+        return Ok(CellOutcome::Busy);
+    };
     // Another process may have finished the cell between our check and the lock.
     if !force && is_complete(dir, &exp.seeds, hash) {
-        return Ok(CellOutcome::Ran { seconds: 0.0, line: "completed by another process".into() });
+        return Ok(CellOutcome::Ran {
+            seconds: 0.0,
+            line: "completed by another process".into(),
+        });
     }
     let started = Instant::now();
     let config = resolved_toml(exp.kind, cell);
@@ -197,7 +229,10 @@ fn run_cell(
                 let rows = run_seed(exp.kind, cell, seed, &mut report);
                 if let Some(bad) = rows.iter().find(|r| !r.value.is_finite()) {
                     summary.status = Status::Failed;
-                    summary.error = Some(format!("seed {seed}: metric `{}` is {} at step {}", bad.metric, bad.value, bad.step));
+                    summary.error = Some(format!(
+                        "seed {seed}: metric `{}` is {} at step {}",
+                        bad.metric, bad.value, bad.step
+                    ));
                     summary.write(&dir.summary())?;
                     bail!("{}", summary.error.as_deref().unwrap_or_default());
                 }
@@ -213,10 +248,18 @@ fn run_cell(
     let seconds = started.elapsed().as_secs_f64();
     summary.wall_seconds = Some(seconds);
     summary.write(&dir.summary())?;
-    Ok(CellOutcome::Ran { seconds, line: summarize(exp.kind, &rows) })
+    Ok(CellOutcome::Ran {
+        seconds,
+        line: summarize(exp.kind, &rows),
+    })
 }
 
-fn run_seed(kind: ExperimentKind, cell: &Cell, seed: u64, progress: &mut dyn FnMut(f64)) -> Vec<SeedRow> {
+fn run_seed(
+    kind: ExperimentKind,
+    cell: &Cell,
+    seed: u64,
+    progress: &mut dyn FnMut(f64),
+) -> Vec<SeedRow> {
     match kind {
         ExperimentKind::TreeSearch => crate::theory::run_seed(cell, seed, progress),
     }

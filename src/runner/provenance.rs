@@ -31,7 +31,8 @@ impl Provenance {
                 .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         };
         let git_commit = git(&["rev-parse", "HEAD"]).unwrap_or_else(|| "unknown".into());
-        let git_dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+        let git_dirty =
+            git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
         let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|s| s.trim().to_string())
             .unwrap_or_else(|_| "unknown".into());
@@ -45,7 +46,14 @@ impl Provenance {
             })
             .unwrap_or_else(|| std::env::consts::ARCH.to_string());
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Provenance { repro_version: env!("CARGO_PKG_VERSION").into(), git_commit, git_dirty, hostname, cpu_model, threads }
+        Provenance {
+            repro_version: env!("CARGO_PKG_VERSION").into(),
+            git_commit,
+            git_dirty,
+            hostname,
+            cpu_model,
+            threads,
+        }
     }
 }
 
@@ -54,7 +62,12 @@ pub fn utc_timestamp(time: SystemTime) -> String {
     let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = civil_from_days(days as i64);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
@@ -80,8 +93,14 @@ mod tests {
     fn timestamps_are_utc_calendar_dates() {
         assert_eq!(utc_timestamp(UNIX_EPOCH), "1970-01-01T00:00:00Z");
         // 2000-02-29 12:34:56 UTC = 951827696
-        assert_eq!(utc_timestamp(UNIX_EPOCH + Duration::from_secs(951_827_696)), "2000-02-29T12:34:56Z");
+        assert_eq!(
+            utc_timestamp(UNIX_EPOCH + Duration::from_secs(951_827_696)),
+            "2000-02-29T12:34:56Z"
+        );
         // 2026-11-29 07:05:38 UTC = 1795935938
-        assert_eq!(utc_timestamp(UNIX_EPOCH + Duration::from_secs(1_795_935_938)), "2026-11-29T07:05:38Z");
+        assert_eq!(
+            utc_timestamp(UNIX_EPOCH + Duration::from_secs(1_795_935_938)),
+            "2026-11-29T07:05:38Z"
+        );
     }
 }

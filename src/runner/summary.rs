@@ -64,7 +64,8 @@ impl Summary {
     }
 
     pub fn read(path: &Path) -> Result<Summary> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("{} is not a valid summary", path.display()))
     }
 

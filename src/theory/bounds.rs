@@ -12,7 +12,8 @@ pub fn rft_lower_bound(height: usize, branching: usize, correct_leaves: usize) -
 /// after at most (B·H + N)·T leaf explorations — O(B H⁵ (log B)² / Δ²).
 pub fn uft_upper_bound(height: usize, branching: usize, gap: f64, theta_ref_sup: f64) -> f64 {
     let h1 = (height + 1) as f64;
-    let t = (h1 * h1 * ((branching as f64).ln() + 2.0 * theta_ref_sup + 7.0) / (gap / 12.0)).powi(2);
+    let t =
+        (h1 * h1 * ((branching as f64).ln() + 2.0 * theta_ref_sup + 7.0) / (gap / 12.0)).powi(2);
     let n = 72.0 * (14.0 * (t + 1.0)).ln() / (gap * gap);
     (branching as f64 * height as f64 + n) * t
 }

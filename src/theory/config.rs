@@ -14,21 +14,45 @@ const PARAMS: &[Param] = &[
               (Algorithm 1's cosine/Binomial schedule), r3 (uniform over segment boundaries, no \
               log-likelihood), sft (log-likelihood on π*'s path only, no reward queries)",
     },
-    Param { name: "height", kind: Kind::Int { min: 1, max: 40 }, default: Default::Int(6), doc: "tree height H (reasoning horizon)" },
-    Param { name: "branching", kind: Kind::Int { min: 2, max: 16 }, default: Default::Int(2), doc: "branching factor B" },
+    Param {
+        name: "height",
+        kind: Kind::Int { min: 1, max: 40 },
+        default: Default::Int(6),
+        doc: "tree height H (reasoning horizon)",
+    },
+    Param {
+        name: "branching",
+        kind: Kind::Int { min: 2, max: 16 },
+        default: Default::Int(2),
+        doc: "branching factor B",
+    },
     Param {
         name: "correct_leaves",
-        kind: Kind::Int { min: 1, max: 1_000_000 },
+        kind: Kind::Int {
+            min: 1,
+            max: 1_000_000,
+        },
         default: Default::Int(1),
         doc: "K, the number of leaves with reward 1 (drawn uniformly per seed); π* leads to the first",
     },
     Param {
         name: "gap",
-        kind: Kind::Float { min: 1e-6, max: 1.0 },
+        kind: Kind::Float {
+            min: 1e-6,
+            max: 1.0,
+        },
         default: Default::Float(0.9),
         doc: "sub-optimality gap Δ: wrong leaves give 1 − Δ (0.9 ↔ the paper's 0.1 format reward)",
     },
-    Param { name: "eta", kind: Kind::Float { min: 1e-9, max: 1e3 }, default: Default::Float(1.0), doc: "step size η of the mirror-descent update" },
+    Param {
+        name: "eta",
+        kind: Kind::Float {
+            min: 1e-9,
+            max: 1e3,
+        },
+        default: Default::Float(1.0),
+        doc: "step size η of the mirror-descent update",
+    },
     Param {
         name: "beta",
         kind: Kind::Float { min: 0.0, max: 1e3 },
@@ -37,31 +61,46 @@ const PARAMS: &[Param] = &[
     },
     Param {
         name: "reference_noise",
-        kind: Kind::Float { min: 0.0, max: 10.0 },
+        kind: Kind::Float {
+            min: 0.0,
+            max: 10.0,
+        },
         default: Default::Float(0.0),
         doc: "θ_ref(s, a) ~ N(0, σ²) per state and action (0 = uniform reference policy)",
     },
     Param {
         name: "target_pass1",
-        kind: Kind::Float { min: 1e-6, max: 1.0 },
+        kind: Kind::Float {
+            min: 1e-6,
+            max: 1.0,
+        },
         default: Default::Float(0.5),
         doc: "pass@1 that defines the sample complexity (the theorems use 0.5)",
     },
     Param {
         name: "stop_pass1",
-        kind: Kind::Float { min: 1e-6, max: 1.0 },
+        kind: Kind::Float {
+            min: 1e-6,
+            max: 1.0,
+        },
         default: Default::Float(0.9),
         doc: "stop a run once its exact pass@1 reaches this (1.0: run to the budget)",
     },
     Param {
         name: "max_explorations",
-        kind: Kind::Int { min: 1, max: 1_000_000_000_000 },
+        kind: Kind::Int {
+            min: 1,
+            max: 1_000_000_000_000,
+        },
         default: Default::Int(1_000_000),
         doc: "budget of reward queries (leaf explorations); runs that miss the target are censored here",
     },
     Param {
         name: "max_iterations",
-        kind: Kind::Int { min: 1, max: 1_000_000_000 },
+        kind: Kind::Int {
+            min: 1,
+            max: 1_000_000_000,
+        },
         default: Default::Int(1_000_000),
         doc: "budget of iterations t",
     },
@@ -81,11 +120,24 @@ const SEGMENT_OPTION: Param = Param {
 };
 
 const UFT_COSINE_OPTIONS: &[Param] = &[
-    Param { name: "p_high", kind: Kind::Float { min: 0.0, max: 1.0 }, default: Default::Float(0.95), doc: "p at t = 1" },
-    Param { name: "p_low", kind: Kind::Float { min: 0.0, max: 1.0 }, default: Default::Float(0.05), doc: "p at t = T_hint" },
+    Param {
+        name: "p_high",
+        kind: Kind::Float { min: 0.0, max: 1.0 },
+        default: Default::Float(0.95),
+        doc: "p at t = 1",
+    },
+    Param {
+        name: "p_low",
+        kind: Kind::Float { min: 0.0, max: 1.0 },
+        default: Default::Float(0.05),
+        doc: "p at t = T_hint",
+    },
     Param {
         name: "t_hint",
-        kind: Kind::Int { min: 1, max: 1_000_000_000 },
+        kind: Kind::Int {
+            min: 1,
+            max: 1_000_000_000,
+        },
         default: Default::Int(300),
         doc: "T_hint: iterations with hints; none after (Table 1: 300 of T = 500)",
     },
@@ -95,7 +147,10 @@ const UFT_COSINE_OPTIONS: &[Param] = &[
 pub const SCHEMA: Schema = Schema {
     params: PARAMS,
     method_param: "method",
-    method_options: &[("uft_cosine", UFT_COSINE_OPTIONS), ("r3", &[SEGMENT_OPTION])],
+    method_options: &[
+        ("uft_cosine", UFT_COSINE_OPTIONS),
+        ("r3", &[SEGMENT_OPTION]),
+    ],
 };
 
 /// The typed parameters of one `tree_search` cell.
@@ -130,7 +185,9 @@ impl TreeConfig {
                 t_hint: cell.option("t_hint").as_int() as u64,
                 max_segments: segments(cell),
             },
-            "r3" => Method::R3 { max_segments: segments(cell) },
+            "r3" => Method::R3 {
+                max_segments: segments(cell),
+            },
             "sft" => Method::Sft,
             other => unreachable!("schema admits only known methods, got {other}"),
         };
@@ -157,19 +214,40 @@ pub fn check_cell(cell: &Cell) -> Result<(), (&'static str, String)> {
     let cfg = TreeConfig::from_cell(cell);
     let leaf_bits = cfg.height as f64 * (cfg.branching as f64).log2();
     if leaf_bits > 60.0 {
-        return Err(("height", format!("B^H = {}^{} leaves does not fit the 64-bit node index", cfg.branching, cfg.height)));
+        return Err((
+            "height",
+            format!(
+                "B^H = {}^{} leaves does not fit the 64-bit node index",
+                cfg.branching, cfg.height
+            ),
+        ));
     }
     let leaves = (cfg.branching as u64).pow(cfg.height as u32);
     if cfg.correct_leaves as u64 > leaves {
-        return Err(("correct_leaves", format!("K = {} exceeds the {leaves} leaves of the tree", cfg.correct_leaves)));
+        return Err((
+            "correct_leaves",
+            format!(
+                "K = {} exceeds the {leaves} leaves of the tree",
+                cfg.correct_leaves
+            ),
+        ));
     }
     if cfg.stop_pass1 < cfg.target_pass1 {
-        return Err(("stop_pass1", format!("{} stops runs before they reach target_pass1 = {}", cfg.stop_pass1, cfg.target_pass1)));
+        return Err((
+            "stop_pass1",
+            format!(
+                "{} stops runs before they reach target_pass1 = {}",
+                cfg.stop_pass1, cfg.target_pass1
+            ),
+        ));
     }
     if let Method::UftCosine { p_high, p_low, .. } = cfg.method
         && p_low > p_high
     {
-        return Err(("method", format!("method_options.uft_cosine: p_low = {p_low} exceeds p_high = {p_high}")));
+        return Err((
+            "method",
+            format!("method_options.uft_cosine: p_low = {p_low} exceeds p_high = {p_high}"),
+        ));
     }
     Ok(())
 }

@@ -15,7 +15,12 @@ pub enum Method {
     Uft,
     /// UFT with the practical schedule (Algorithm 1, eq. B.1): k ~ Binomial(num, p(t)) segments,
     /// p cosine-annealed from p_high to p_low over T_hint iterations, no hint afterwards.
-    UftCosine { p_high: f64, p_low: f64, t_hint: u64, max_segments: usize },
+    UftCosine {
+        p_high: f64,
+        p_low: f64,
+        t_hint: u64,
+        max_segments: usize,
+    },
     /// R³: a uniformly drawn segment boundary at every iteration, no log-likelihood term.
     R3 { max_segments: usize },
     /// SFT: only the log-likelihood of π*'s whole path (l ≡ H); queries no reward.
@@ -45,15 +50,18 @@ impl Method {
         match *self {
             Method::Rft => 0,
             Method::Uft => rng.random_range(0..=height),
-            Method::UftCosine { p_high, p_low, t_hint, max_segments } => {
-                match cosine_probability(t + 1, t_hint, p_low, p_high) {
-                    None => 0,
-                    Some(p) => {
-                        let bounds = segment_boundaries(height, max_segments);
-                        bounds[binomial(rng, bounds.len() - 1, p)]
-                    }
+            Method::UftCosine {
+                p_high,
+                p_low,
+                t_hint,
+                max_segments,
+            } => match cosine_probability(t + 1, t_hint, p_low, p_high) {
+                None => 0,
+                Some(p) => {
+                    let bounds = segment_boundaries(height, max_segments);
+                    bounds[binomial(rng, bounds.len() - 1, p)]
                 }
-            }
+            },
             Method::R3 { max_segments } => {
                 let bounds = segment_boundaries(height, max_segments);
                 bounds[rng.random_range(0..bounds.len())]
@@ -89,11 +97,25 @@ mod tests {
 
     #[test]
     fn cosine_schedule_gives_no_hint_after_t_hint_and_long_hints_early() {
-        let m = Method::UftCosine { p_high: 0.95, p_low: 0.05, t_hint: 300, max_segments: 5 };
+        let m = Method::UftCosine {
+            p_high: 0.95,
+            p_low: 0.05,
+            t_hint: 300,
+            max_segments: 5,
+        };
         let mut rng = keyed_rng(&[3]);
-        assert!((300..1000).all(|t| m.hint_length(t, 10, &mut rng) == 0), "iteration t ≥ T_hint means timestep > T_hint");
-        let early: f64 = (0..2000).map(|_| m.hint_length(0, 10, &mut rng) as f64).sum::<f64>() / 2000.0;
-        assert!((early - 9.5).abs() < 0.2, "E[l] at t=1 is 0.95·H, got {early}");
+        assert!(
+            (300..1000).all(|t| m.hint_length(t, 10, &mut rng) == 0),
+            "iteration t ≥ T_hint means timestep > T_hint"
+        );
+        let early: f64 = (0..2000)
+            .map(|_| m.hint_length(0, 10, &mut rng) as f64)
+            .sum::<f64>()
+            / 2000.0;
+        assert!(
+            (early - 9.5).abs() < 0.2,
+            "E[l] at t=1 is 0.95·H, got {early}"
+        );
     }
 
     #[test]

@@ -44,24 +44,54 @@ pub fn run_seed(cell: &Cell, seed: u64, progress: &mut dyn FnMut(f64)) -> Vec<Se
     let trace = simulate::simulate(&cfg, seed, progress);
     let mut rows = Vec::with_capacity(trace.points.len() * 3 + 4);
     for p in &trace.points {
-        rows.push(SeedRow::new(seed, p.iteration, metric::EXPLORATIONS, p.explorations as f64));
+        rows.push(SeedRow::new(
+            seed,
+            p.iteration,
+            metric::EXPLORATIONS,
+            p.explorations as f64,
+        ));
         rows.push(SeedRow::new(seed, p.iteration, metric::PASS1, p.pass1));
         if let Some(l) = p.mean_hint_length {
             rows.push(SeedRow::new(seed, p.iteration, metric::HINT_LENGTH, l));
         }
     }
     let o = trace.outcome;
-    rows.push(SeedRow::new(seed, o.iterations, metric::EXPLORATIONS_TO_TARGET, o.explorations as f64));
-    rows.push(SeedRow::new(seed, o.iterations, metric::ITERATIONS_TO_TARGET, o.iterations as f64));
-    rows.push(SeedRow::new(seed, o.iterations, metric::CENSORED, f64::from(u8::from(o.censored))));
+    rows.push(SeedRow::new(
+        seed,
+        o.iterations,
+        metric::EXPLORATIONS_TO_TARGET,
+        o.explorations as f64,
+    ));
+    rows.push(SeedRow::new(
+        seed,
+        o.iterations,
+        metric::ITERATIONS_TO_TARGET,
+        o.iterations as f64,
+    ));
+    rows.push(SeedRow::new(
+        seed,
+        o.iterations,
+        metric::CENSORED,
+        f64::from(u8::from(o.censored)),
+    ));
     let last = trace.points.last().map_or(0, |p| p.iteration);
-    rows.push(SeedRow::new(seed, last, metric::FINAL_PASS1, trace.final_pass1));
+    rows.push(SeedRow::new(
+        seed,
+        last,
+        metric::FINAL_PASS1,
+        trace.final_pass1,
+    ));
     rows
 }
 
 /// A one-line account of a finished cell for the console.
 pub fn summarize(rows: &[SeedRow]) -> String {
-    let of = |name: &str| -> Vec<f64> { rows.iter().filter(|r| r.metric == name).map(|r| r.value).collect() };
+    let of = |name: &str| -> Vec<f64> {
+        rows.iter()
+            .filter(|r| r.metric == name)
+            .map(|r| r.value)
+            .collect()
+    };
     let mut explorations = of(metric::EXPLORATIONS_TO_TARGET);
     let mut iterations = of(metric::ITERATIONS_TO_TARGET);
     let censored = of(metric::CENSORED).iter().filter(|&&c| c > 0.0).count();

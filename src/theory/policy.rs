@@ -35,7 +35,8 @@ impl Reference {
 
 /// A standard normal from a hash (Box–Muller on two SplitMix64 outputs).
 fn standard_normal(key: u64, node: u64, action: u64) -> f64 {
-    let mut state = key ^ node.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ action.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    let mut state =
+        key ^ node.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ action.wrapping_mul(0xD1B5_4A32_D192_ED03);
     let u1 = ((splitmix64(&mut state) >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
     let u2 = (splitmix64(&mut state) >> 11) as f64 / (1u64 << 53) as f64;
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
@@ -52,7 +53,11 @@ pub struct TabularPolicy {
 impl TabularPolicy {
     /// π^{θ(0)} = π^{θ_ref}.
     pub fn new(branching: usize, reference: Reference) -> TabularPolicy {
-        TabularPolicy { branching, reference, updated: FxHashMap::default() }
+        TabularPolicy {
+            branching,
+            reference,
+            updated: FxHashMap::default(),
+        }
     }
 
     /// Number of states with their own parameters (memory is proportional to this).
@@ -82,7 +87,9 @@ impl TabularPolicy {
     pub fn sample(&self, node_key: u64, rng: &mut impl Rng) -> usize {
         let lp = match self.updated.get(&node_key) {
             Some(lp) => lp,
-            None if self.reference == Reference::Uniform => return rng.random_range(0..self.branching),
+            None if self.reference == Reference::Uniform => {
+                return rng.random_range(0..self.branching);
+            }
             None => {
                 let mut buf = vec![0.0; self.branching];
                 self.reference.log_probs(node_key, &mut buf);
@@ -93,7 +100,13 @@ impl TabularPolicy {
     }
 
     /// Rolls π out from node (`depth`, `index`) to a leaf and returns the leaf's index.
-    pub fn rollout(&self, tree: &SearchTree, mut depth: usize, mut index: u64, rng: &mut impl Rng) -> u64 {
+    pub fn rollout(
+        &self,
+        tree: &SearchTree,
+        mut depth: usize,
+        mut index: u64,
+        rng: &mut impl Rng,
+    ) -> u64 {
         while depth < tree.height {
             let a = self.sample(tree.key(depth, index), rng);
             index = index * tree.branching as u64 + a as u64;
@@ -154,18 +167,31 @@ mod tests {
         let mut policy = TabularPolicy::new(3, Reference::Gaussian { sigma: 1.0, key: 9 });
         let mut rng = keyed_rng(&[5]);
         // Skew a few states on and off the correct paths.
-        for (depth, index, logits) in [(0, 0, [2.0, 0.5, -1.0]), (1, 0, [1.5, -0.5, 0.0]), (2, 1, [0.0, 3.0, 0.2]), (1, 2, [-1.0, 0.0, 2.0])] {
+        for (depth, index, logits) in [
+            (0, 0, [2.0, 0.5, -1.0]),
+            (1, 0, [1.5, -0.5, 0.0]),
+            (2, 1, [0.0, 3.0, 0.2]),
+            (1, 2, [-1.0, 0.0, 2.0]),
+        ] {
             let mut lp = logits.to_vec();
             super::super::update::normalize(&mut lp);
             policy.set(tree.key(depth, index), lp);
         }
         let exact = policy.pass_at_1(&tree);
         let n = 400_000;
-        let hits = (0..n).filter(|_| tree.reward(policy.rollout(&tree, 0, 0, &mut rng)) == 1.0).count();
+        let hits = (0..n)
+            .filter(|_| tree.reward(policy.rollout(&tree, 0, 0, &mut rng)) == 1.0)
+            .count();
         let estimate = hits as f64 / n as f64;
         let std_err = (exact * (1.0 - exact) / n as f64).sqrt();
-        assert!((estimate - exact).abs() < 4.0 * std_err, "exact {exact}, Monte Carlo {estimate} ± {std_err}");
-        assert!(exact > 0.02, "the test policy should not be trivial: {exact}");
+        assert!(
+            (estimate - exact).abs() < 4.0 * std_err,
+            "exact {exact}, Monte Carlo {estimate} ± {std_err}"
+        );
+        assert!(
+            exact > 0.02,
+            "the test policy should not be trivial: {exact}"
+        );
     }
 
     #[test]

@@ -48,7 +48,10 @@ pub struct Trace {
 pub fn simulate(cfg: &TreeConfig, seed: u64, progress: &mut dyn FnMut(f64)) -> Trace {
     let tree = SearchTree::new(cfg.height, cfg.branching, cfg.correct_leaves, cfg.gap, seed);
     let reference = if cfg.reference_noise > 0.0 {
-        Reference::Gaussian { sigma: cfg.reference_noise, key: seed ^ label_key("tree_search/reference") }
+        Reference::Gaussian {
+            sigma: cfg.reference_noise,
+            key: seed ^ label_key("tree_search/reference"),
+        }
     } else {
         Reference::Uniform
     };
@@ -63,7 +66,12 @@ pub fn simulate(cfg: &TreeConfig, seed: u64, progress: &mut dyn FnMut(f64)) -> T
     let log_factor = 10f64.powf(1.0 / cfg.log_points_per_decade as f64);
     let (mut hint_sum, mut hint_count) = (0.0, 0u64);
     let mut pass1 = policy.pass_at_1(&tree);
-    points.push(LogPoint { iteration: 0, explorations: 0, pass1, mean_hint_length: None });
+    points.push(LogPoint {
+        iteration: 0,
+        explorations: 0,
+        pass1,
+        mean_hint_length: None,
+    });
 
     // Buffers reused across iterations: [H][B] values and one [B] row.
     let mut q = vec![0.0; b];
@@ -75,7 +83,11 @@ pub fn simulate(cfg: &TreeConfig, seed: u64, progress: &mut dyn FnMut(f64)) -> T
     let mut t = 0u64;
     while t < cfg.max_iterations {
         // Step 1: hint length, from a stream keyed on (seed, t) only.
-        let l = cfg.method.hint_length(t, h_max, &mut keyed_rng(&[seed, label_key("tree_search/hint"), t]));
+        let l = cfg.method.hint_length(
+            t,
+            h_max,
+            &mut keyed_rng(&[seed, label_key("tree_search/hint"), t]),
+        );
         hint_sum += l as f64;
         hint_count += 1;
         new_states.clear();
@@ -116,14 +128,28 @@ pub fn simulate(cfg: &TreeConfig, seed: u64, progress: &mut dyn FnMut(f64)) -> T
         pass1 = policy.pass_at_1(&tree);
         let first_hit = reached.is_none() && pass1 >= cfg.target_pass1;
         if first_hit {
-            reached = Some(Outcome { iterations: t, explorations, censored: false });
+            reached = Some(Outcome {
+                iterations: t,
+                explorations,
+                censored: false,
+            });
         }
-        let done = pass1 >= cfg.stop_pass1 || explorations >= cfg.max_explorations || t >= cfg.max_iterations;
+        let done = pass1 >= cfg.stop_pass1
+            || explorations >= cfg.max_explorations
+            || t >= cfg.max_iterations;
         if t >= next_log || first_hit || done {
-            points.push(LogPoint { iteration: t, explorations, pass1, mean_hint_length: Some(hint_sum / hint_count as f64) });
+            points.push(LogPoint {
+                iteration: t,
+                explorations,
+                pass1,
+                mean_hint_length: Some(hint_sum / hint_count as f64),
+            });
             (hint_sum, hint_count) = (0.0, 0);
-            next_log = next_log.max(((t as f64) * log_factor).ceil() as u64).max(t + 1);
-            let used = (explorations as f64 / cfg.max_explorations as f64).max(t as f64 / cfg.max_iterations as f64);
+            next_log = next_log
+                .max(((t as f64) * log_factor).ceil() as u64)
+                .max(t + 1);
+            let used = (explorations as f64 / cfg.max_explorations as f64)
+                .max(t as f64 / cfg.max_iterations as f64);
             progress(used.min(1.0));
         }
         if done {
@@ -131,8 +157,17 @@ pub fn simulate(cfg: &TreeConfig, seed: u64, progress: &mut dyn FnMut(f64)) -> T
         }
     }
 
-    let outcome = reached.unwrap_or(Outcome { iterations: t, explorations, censored: true });
-    Trace { points, outcome, final_pass1: pass1, stored_states: policy.stored_states() }
+    let outcome = reached.unwrap_or(Outcome {
+        iterations: t,
+        explorations,
+        censored: true,
+    });
+    Trace {
+        points,
+        outcome,
+        final_pass1: pass1,
+        stored_states: policy.stored_states(),
+    }
 }
 
 #[cfg(test)]
@@ -159,9 +194,17 @@ mod tests {
 
     #[test]
     fn every_method_learns_a_small_tree() {
-        for method in [Method::Rft, Method::Uft, Method::R3 { max_segments: 5 }, Method::Sft] {
+        for method in [
+            Method::Rft,
+            Method::Uft,
+            Method::R3 { max_segments: 5 },
+            Method::Sft,
+        ] {
             let trace = simulate(&config(method, 3, 2), 1, &mut |_| {});
-            assert!(!trace.outcome.censored, "{method:?} did not reach pass@1 0.5: {trace:?}");
+            assert!(
+                !trace.outcome.censored,
+                "{method:?} did not reach pass@1 0.5: {trace:?}"
+            );
             assert!(trace.final_pass1 >= 0.9, "{method:?}");
         }
     }
@@ -169,8 +212,14 @@ mod tests {
     #[test]
     fn same_seed_gives_the_same_trace() {
         let cfg = config(Method::Uft, 6, 3);
-        assert_eq!(simulate(&cfg, 4, &mut |_| {}), simulate(&cfg, 4, &mut |_| {}));
-        assert_ne!(simulate(&cfg, 4, &mut |_| {}).points, simulate(&cfg, 5, &mut |_| {}).points);
+        assert_eq!(
+            simulate(&cfg, 4, &mut |_| {}),
+            simulate(&cfg, 4, &mut |_| {})
+        );
+        assert_ne!(
+            simulate(&cfg, 4, &mut |_| {}).points,
+            simulate(&cfg, 5, &mut |_| {}).points
+        );
     }
 
     #[test]
@@ -199,6 +248,10 @@ mod tests {
         cfg.max_iterations = 200;
         cfg.stop_pass1 = 1.0;
         let trace = simulate(&cfg, 0, &mut |_| {});
-        assert!(trace.stored_states <= 200 * 12, "{} states stored", trace.stored_states);
+        assert!(
+            trace.stored_states <= 200 * 12,
+            "{} states stored",
+            trace.stored_states
+        );
     }
 }

@@ -24,7 +24,13 @@ pub struct SearchTree {
 
 impl SearchTree {
     /// A tree whose K correct leaves are drawn uniformly without replacement from `seed`.
-    pub fn new(height: usize, branching: usize, correct_leaves: usize, gap: f64, seed: u64) -> SearchTree {
+    pub fn new(
+        height: usize,
+        branching: usize,
+        correct_leaves: usize,
+        gap: f64,
+        seed: u64,
+    ) -> SearchTree {
         let leaves = (branching as u64).pow(height as u32);
         let mut rng = keyed_rng(&[seed, label_key("tree_search/correct_leaves")]);
         let mut drawn: Vec<u64> = Vec::with_capacity(correct_leaves);
@@ -38,7 +44,12 @@ impl SearchTree {
     }
 
     /// A tree with the given correct leaves; π* leads to the first one.
-    pub fn with_correct_leaves(height: usize, branching: usize, correct: Vec<u64>, gap: f64) -> SearchTree {
+    pub fn with_correct_leaves(
+        height: usize,
+        branching: usize,
+        correct: Vec<u64>,
+        gap: f64,
+    ) -> SearchTree {
         let optimal_leaf = correct[0];
         let mut sorted = correct;
         sorted.sort_unstable();
@@ -46,7 +57,14 @@ impl SearchTree {
         for d in 1..=height {
             offsets[d] = offsets[d - 1] * branching as u64 + 1;
         }
-        SearchTree { height, branching, correct: sorted, optimal_leaf, wrong_reward: 1.0 - gap, offsets }
+        SearchTree {
+            height,
+            branching,
+            correct: sorted,
+            optimal_leaf,
+            wrong_reward: 1.0 - gap,
+            offsets,
+        }
     }
 
     /// A key unique over all nodes of the tree (level-order numbering).
@@ -56,7 +74,11 @@ impl SearchTree {
 
     /// R(leaf): 1 on correct leaves, 1 − Δ elsewhere.
     pub fn reward(&self, leaf: u64) -> f64 {
-        if self.correct.binary_search(&leaf).is_ok() { 1.0 } else { self.wrong_reward }
+        if self.correct.binary_search(&leaf).is_ok() {
+            1.0
+        } else {
+            self.wrong_reward
+        }
     }
 
     pub fn correct_leaves(&self) -> &[u64] {
@@ -90,7 +112,10 @@ mod tests {
         let tree = SearchTree::with_correct_leaves(3, 3, vec![19], 0.9);
         let actions: Vec<usize> = (0..3).map(|d| tree.optimal_action(d)).collect();
         assert_eq!(actions, vec![2, 0, 1]);
-        assert_eq!((0..=3).map(|d| tree.optimal_node(d)).collect::<Vec<_>>(), vec![0, 2, 6, 19]);
+        assert_eq!(
+            (0..=3).map(|d| tree.optimal_node(d)).collect::<Vec<_>>(),
+            vec![0, 2, 6, 19]
+        );
         assert_eq!(tree.reward(19), 1.0);
         assert!((tree.reward(18) - 0.1).abs() < 1e-12);
     }
@@ -98,7 +123,10 @@ mod tests {
     #[test]
     fn keys_are_unique_across_depths() {
         let tree = SearchTree::with_correct_leaves(3, 2, vec![0], 0.9);
-        let mut keys: Vec<u64> = (0..=3).flat_map(|d| (0..2u64.pow(d as u32)).map(move |i| (d, i))).map(|(d, i)| tree.key(d, i)).collect();
+        let mut keys: Vec<u64> = (0..=3)
+            .flat_map(|d| (0..2u64.pow(d as u32)).map(move |i| (d, i)))
+            .map(|(d, i)| tree.key(d, i))
+            .collect();
         let n = keys.len();
         keys.sort_unstable();
         keys.dedup();

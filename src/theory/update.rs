@@ -18,7 +18,13 @@ pub fn advantages(q: &[f64], log_probs: &[f64], out: &mut [f64]) {
 }
 
 /// Update (I), in place on `log_probs`.
-pub fn trajectory_step(log_probs: &mut [f64], advantage: &[f64], reference_log_probs: &[f64], eta: f64, beta: f64) {
+pub fn trajectory_step(
+    log_probs: &mut [f64],
+    advantage: &[f64],
+    reference_log_probs: &[f64],
+    eta: f64,
+    beta: f64,
+) {
     for ((lp, adv), lref) in log_probs.iter_mut().zip(advantage).zip(reference_log_probs) {
         *lp = (eta * adv + eta * beta * lref + *lp) / (1.0 + eta * beta);
     }
@@ -34,8 +40,16 @@ pub fn hint_step(log_probs: &mut [f64], target: usize, eta: f64, beta: f64) {
 
 /// Shifts log-weights so that they exponentiate to a probability vector (log-sum-exp).
 pub fn normalize(log_weights: &mut [f64]) {
-    let max = log_weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let log_sum = max + log_weights.iter().map(|w| (w - max).exp()).sum::<f64>().ln();
+    let max = log_weights
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    let log_sum = max
+        + log_weights
+            .iter()
+            .map(|w| (w - max).exp())
+            .sum::<f64>()
+            .ln();
     for w in log_weights.iter_mut() {
         *w -= log_sum;
     }
@@ -75,7 +89,10 @@ mod tests {
         let mut adv = [0.0; 3];
         advantages(&[1.0, 0.1, 0.1], &lp, &mut adv);
         trajectory_step(&mut lp, &adv, &reference, 0.5, 0.2);
-        assert_close(&probs(&lp), &[0.2866781660238311, 0.27530345126687894, 0.4380183827092901]);
+        assert_close(
+            &probs(&lp),
+            &[0.2866781660238311, 0.27530345126687894, 0.4380183827092901],
+        );
     }
 
     /// With β = 0 and η = 1 on B = 2 from uniform with Ã = (0.45, −0.45), the logit gap grows by

@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 fn official_rows() -> Vec<(&'static str, Vec<serde_json::Value>)> {
     let mut out = Vec::new();
     for file in ["uft_kk_logic_test.jsonl", "uft_kk_logic_train.jsonl"] {
-        match crate::tasks::official_jsonl(file).map(std::fs::read_to_string).unwrap_or(Err(std::io::ErrorKind::NotFound.into())) {
+        match crate::tasks::official_jsonl(file)
+            .map(std::fs::read_to_string)
+            .unwrap_or(Err(std::io::ErrorKind::NotFound.into()))
+        {
             Ok(text) => out.push((
                 file,
                 text.lines()
