@@ -8,19 +8,10 @@ use repro::theory::simulate::simulate;
 
 fn config(method: Method, height: usize, branching: usize, iterations: u64) -> TreeConfig {
     TreeConfig {
-        method,
-        height,
-        branching,
-        correct_leaves: 1,
-        gap: 0.9,
-        eta: 1.0,
-        beta: 0.001,
-        reference_noise: 0.0,
-        target_pass1: 0.5,
         stop_pass1: 1.0,
         max_explorations: u64::MAX / 2,
         max_iterations: iterations,
-        log_points_per_decade: 20,
+        ..TreeConfig::with_defaults(method, height, branching)
     }
 }
 

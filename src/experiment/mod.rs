@@ -322,28 +322,19 @@ pub fn describe(exp: &Experiment, with_schema: bool) -> String {
             "\nparameters of kind `{}` (default; type; meaning):",
             exp.kind.name()
         );
-        for p in schema.params {
-            let _ = writeln!(
-                out,
-                "  {} = {}  ({})\n      {}",
+        let line = |p: &schema::Param| {
+            format!(
+                "  {} = {}  ({})\n      {}\n",
                 p.name,
                 p.default.value(),
                 p.kind.describe(),
                 p.doc
-            );
-        }
+            )
+        };
+        out.extend(schema.params.iter().map(line));
         for (method, params) in schema.method_options {
             let _ = writeln!(out, "[method_options.{method}]");
-            for p in *params {
-                let _ = writeln!(
-                    out,
-                    "  {} = {}  ({})\n      {}",
-                    p.name,
-                    p.default.value(),
-                    p.kind.describe(),
-                    p.doc
-                );
-            }
+            out.extend(params.iter().map(line));
         }
     }
     out

@@ -172,6 +172,32 @@ pub struct TreeConfig {
 }
 
 impl TreeConfig {
+    /// The schema's defaults for `height` × `branching` (for tests and benchmarks); `method`
+    /// carries its own options.
+    pub fn with_defaults(method: Method, height: usize, branching: usize) -> TreeConfig {
+        let cell = Cell {
+            index: 0,
+            id: String::new(),
+            axes: Vec::new(),
+            params: SCHEMA
+                .params
+                .iter()
+                .map(|p| (p.name, p.default.value()))
+                .collect(),
+            options: SCHEMA
+                .options_of(method.name())
+                .iter()
+                .map(|p| (p.name, p.default.value()))
+                .collect(),
+        };
+        TreeConfig {
+            method,
+            height,
+            branching,
+            ..TreeConfig::from_cell(&cell)
+        }
+    }
+
     pub fn from_cell(cell: &Cell) -> TreeConfig {
         let int = |name| cell.get(name).as_int();
         let float = |name| cell.get(name).as_float();

@@ -176,19 +176,9 @@ mod tests {
 
     fn config(method: Method, height: usize, branching: usize) -> TreeConfig {
         TreeConfig {
-            method,
-            height,
-            branching,
-            correct_leaves: 1,
-            gap: 0.9,
-            eta: 1.0,
-            beta: 0.001,
-            reference_noise: 0.0,
-            target_pass1: 0.5,
-            stop_pass1: 0.9,
             max_explorations: 2_000_000,
-            max_iterations: 1_000_000,
             log_points_per_decade: 10,
+            ..TreeConfig::with_defaults(method, height, branching)
         }
     }
 
