@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use repro::experiment::Experiment;
 use repro::runner::{self, RunOptions};
+use repro::tasks::commands::{self as task_commands, GeneratedTask};
 
 #[derive(Parser)]
 #[command(
@@ -51,6 +52,38 @@ enum Command {
     },
     /// Draw the figures of an experiment from its results (Parquet only).
     Plot(repro::plot::PlotArgs),
+    /// Task data: generate it, or look inside a file.
+    #[command(subcommand)]
+    Data(DataCommand),
+    /// Score completions from any system against a task file (official or generated).
+    Score {
+        /// The task file (official UFT or LUFFY schema, or generated).
+        #[arg(long)]
+        data: PathBuf,
+        /// JSON lines `{"completion": "..."}` (row = line number) or `{"index": i, "completion": ...}`;
+        /// without it, the file's own reference answers are scored.
+        #[arg(long)]
+        completions: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DataCommand {
+    /// Write N generated examples in the official Parquet schema.
+    Generate {
+        task: GeneratedTask,
+        #[arg(long, short)]
+        n: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Value of extra_info.split.
+        #[arg(long, default_value = "train")]
+        split: String,
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Row count, task mix and the first example of a task file.
+    Inspect { file: PathBuf },
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -122,5 +155,27 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Plot(args) => repro::plot::plot(&args),
+        Command::Data(DataCommand::Generate {
+            task,
+            n,
+            seed,
+            split,
+            out,
+        }) => {
+            task_commands::generate(task, n, seed, &split, &out)?;
+            eprintln!(
+                "wrote {n} {task:?} examples (seed {seed}) to {}",
+                out.display()
+            );
+            Ok(())
+        }
+        Command::Data(DataCommand::Inspect { file }) => {
+            print!("{}", task_commands::inspect(&file)?);
+            Ok(())
+        }
+        Command::Score { data, completions } => {
+            print!("{}", task_commands::score(&data, completions.as_deref())?);
+            Ok(())
+        }
     }
 }

@@ -1,10 +1,16 @@
 //! The paper's tasks: prompts, official reward functions and data generators.
 //!
+//! - `example`  — `Example` and `GroundTruth`: one row of a task file, prompted and scored
+//! - `data`     — reading the official and LUFFY Parquet schemas, writing generated data
+//! - `commands` — `repro data generate|inspect` and `repro score`
 //! - `prompt`   — the TinyZero-style prompt template shared by every task (spec §5.2)
 //! - `reward`   — `Reward`, `Verdict`, `Rule`: what a verifier returns
 //! - `verify`   — reproductions of the official reward functions (spec §5.3, §8)
 //! - `generate` — Countdown and Knights-and-Knaves generators in the official format
 
+pub mod commands;
+pub mod data;
+pub mod example;
 pub mod generate;
 pub mod prompt;
 pub mod reward;

@@ -37,20 +37,7 @@ pub struct GeneratedExample {
     pub ground_truth: GroundTruth,
 }
 
-/// The official `reward_model.ground_truth` of a row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GroundTruth {
-    /// Countdown: the numbers (in prompt order) and the target.
-    Countdown { numbers: Vec<i64>, target: i64 },
-    /// Knights and Knaves: names in order, `solution[i]` is true when inhabitant `i` is a
-    /// knight, the `"(1) X is a knight\n(2) ..."` text, and the statements as a Python tuple.
-    Logic {
-        names: Vec<String>,
-        solution: Vec<bool>,
-        solution_text_format: String,
-        statements: String,
-    },
-}
+pub use crate::tasks::example::GroundTruth;
 
 impl GeneratedExample {
     /// The text inside `<answer> ... </answer>` (the final equation or the solution list).

@@ -1,0 +1,219 @@
+//! Task files: generated data in the official schema, the official files read through polars,
+//! and `repro data` / `repro score` as a reviewer uses them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use polars::prelude::*;
+use repro::tasks::commands::{GeneratedTask, generate, score};
+use repro::tasks::data;
+use repro::tasks::example::GroundTruth;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("repro-data-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn official(file: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/datasets")
+        .join(file);
+    if path.is_file() {
+        Some(path)
+    } else {
+        println!("skipping: {} not present", path.display());
+        None
+    }
+}
+
+#[test]
+fn generated_files_round_trip_and_are_byte_identical_for_a_seed() {
+    let dir = scratch("generate");
+    for task in [GeneratedTask::Countdown, GeneratedTask::Logic] {
+        let (a, b) = (dir.join("a.parquet"), dir.join("b.parquet"));
+        generate(task, 40, 9, "train", &a).unwrap();
+        generate(task, 40, 9, "train", &b).unwrap();
+        assert_eq!(
+            std::fs::read(&a).unwrap(),
+            std::fs::read(&b).unwrap(),
+            "{task:?}"
+        );
+        let examples = data::load(&a).unwrap();
+        assert_eq!(examples.len(), 40);
+        let report = score(&a, None).unwrap();
+        assert_eq!(report.accuracy, 1.0, "{task:?}: {report}");
+        let expected: Vec<_> = match task {
+            GeneratedTask::Countdown => repro::tasks::generate::generate_countdown(9, 40),
+            GeneratedTask::Logic => repro::tasks::generate::generate_logic(9, 40),
+        }
+        .into_iter()
+        .map(repro::tasks::example::Example::from)
+        .collect();
+        assert_eq!(examples, expected, "what is written is what is read back");
+    }
+}
+
+#[test]
+fn cli_generates_inspects_and_scores_completions() {
+    let dir = scratch("cli");
+    let file = dir.join("cd.parquet");
+    let repro = env!("CARGO_BIN_EXE_repro");
+    let out = Command::new(repro)
+        .args([
+            "data",
+            "generate",
+            "countdown",
+            "-n",
+            "3",
+            "--seed",
+            "1",
+            "-o",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let inspect = Command::new(repro)
+        .args(["data", "inspect"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&inspect.stdout);
+    assert!(
+        text.contains("3 rows")
+            && text.contains("countdown (scored as countdown)")
+            && text.contains("<think> "),
+        "{text}"
+    );
+
+    let examples = data::load(&file).unwrap();
+    let right = examples[0].answer.clone().unwrap();
+    let lines = [
+        serde_json::json!({ "completion": right }),
+        serde_json::json!({ "completion": "nothing here" }),
+        serde_json::json!({ "index": 2, "completion": " </think>\n<answer> 1 + 1 </answer>" }),
+    ];
+    let completions = dir.join("c.jsonl");
+    std::fs::write(
+        &completions,
+        lines
+            .iter()
+            .map(|l| l.to_string() + "\n")
+            .collect::<String>(),
+    )
+    .unwrap();
+    let out = Command::new(repro)
+        .args(["score", "--data"])
+        .arg(&file)
+        .arg("--completions")
+        .arg(&completions)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("scored 3 completions")
+            && text.contains("accuracy         0.3333")
+            && text.contains("format accuracy  0.6667"),
+        "{text}"
+    );
+
+    std::fs::write(&completions, "{\"completion\": \"x\"}\nnot json\n").unwrap();
+    let out = Command::new(repro)
+        .args(["score", "--data"])
+        .arg(&file)
+        .arg("--completions")
+        .arg(&completions)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("c.jsonl:2: not JSON"));
+}
+
+#[test]
+fn a_missing_column_is_named_with_the_file() {
+    let dir = scratch("missing");
+    let path = dir.join("bad.parquet");
+    let mut df =
+        DataFrame::new_infer_height(vec![Column::new("data_source".into(), ["countdown"])])
+            .unwrap();
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let err = data::load(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("bad.parquet") && err.contains("missing column `reward_model`"),
+        "{err}"
+    );
+    std::fs::write(&path, b"garbage").unwrap();
+    let err = data::load(&path).unwrap_err().to_string();
+    assert!(err.contains("not a readable Parquet file"), "{err}");
+}
+
+/// Every official row loads through polars and its reference answer scores as the official
+/// reward function scores it.
+#[test]
+fn official_files_load_and_reference_answers_score_correct() {
+    for (file, rows, correct) in [
+        ("uft/countdown_test.parquet", 1024, 1024),
+        ("uft/countdown_train.parquet", 10_240, 10_240),
+        ("uft/kk_logic_test.parquet", 500, 500),
+        ("uft/kk_logic_train.parquet", 4500, 4500),
+        // One MATH answer spans two lines; the official rule reads only the last line → 0.
+        ("uft/math_test.parquet", 1024, 1023),
+    ] {
+        let Some(path) = official(file) else { continue };
+        let report = score(&path, None).unwrap();
+        assert_eq!(report.scored, rows, "{file}");
+        assert_eq!(
+            (report.accuracy * rows as f64).round() as usize,
+            correct,
+            "{file}: {report}"
+        );
+    }
+    if let Some(path) = official("uft/ood_test.parquet") {
+        let examples = data::load(&path).unwrap();
+        assert_eq!(examples.len(), 4927);
+        assert!(
+            examples
+                .iter()
+                .any(|e| matches!(e.ground_truth, GroundTruth::Numeric { .. }))
+        );
+    }
+}
+
+#[test]
+fn luffy_ground_truths_score_correct_when_boxed() {
+    for (file, rows) in [
+        ("luffy/valid.all.parquet", 6023),
+        ("luffy/valid.arc_c.parquet", 1172),
+        ("luffy/valid.gpqa.parquet", 198),
+    ] {
+        let Some(path) = official(file) else { continue };
+        let examples = data::load(&path).unwrap();
+        assert_eq!(examples.len(), rows);
+        for e in &examples {
+            let boxed = match &e.ground_truth {
+                GroundTruth::Boxed { target } => format!("The answer is \\boxed{{{target}}}."),
+                GroundTruth::Choice { label } => format!("The answer is \\boxed{{{label}}}."),
+                other => panic!("unexpected {other:?}"),
+            };
+            assert_eq!(
+                e.score_response(&boxed).total,
+                1.0,
+                "{file}: {:?}",
+                e.ground_truth
+            );
+        }
+    }
+}
