@@ -225,12 +225,21 @@ fn default_generated_test_files_match_their_published_checksums() {
     use sha2::{Digest, Sha256};
     let dir = scratch("checksums");
     for (task, expected) in [
-        (GeneratedTask::Countdown, "0a543ac4e8f15ad90fa39a6c446ecb6192917c033f1d5210865fc9f97029110d"),
-        (GeneratedTask::Logic, "422f53131539e80442de8b5c69d3595f5a92bfb34f2c98d373150c323c1cc5c8"),
+        (
+            GeneratedTask::Countdown,
+            "0a543ac4e8f15ad90fa39a6c446ecb6192917c033f1d5210865fc9f97029110d",
+        ),
+        (
+            GeneratedTask::Logic,
+            "422f53131539e80442de8b5c69d3595f5a92bfb34f2c98d373150c323c1cc5c8",
+        ),
     ] {
         let path = dir.join("test.parquet");
         generate(task, 500, 1, "test", &path).unwrap();
-        let digest: String = Sha256::digest(std::fs::read(&path).unwrap()).iter().map(|b| format!("{b:02x}")).collect();
+        let digest: String = Sha256::digest(std::fs::read(&path).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(digest, expected, "{task:?}");
     }
 }

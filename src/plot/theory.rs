@@ -250,19 +250,29 @@ where
             })))?;
         }
         if i == 0 {
-            drawing(
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperLeft)
-                    .label_font(("sans-serif", 15))
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK)
-                    .draw(),
-            )?;
+            draw_legend(&mut chart)?;
         }
     }
     drawing(root.present())?;
     Ok(())
+}
+
+/// The legend, in the upper left corner where both figures have empty space.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    drawing(
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(("sans-serif", 15))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw(),
+    )
 }
 
 /// Per-seed curves of pass@1 against explorations and against iterations.
@@ -391,15 +401,7 @@ where
                 PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
             });
         }
-        drawing(
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .label_font(("sans-serif", 15))
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .draw(),
-        )?;
+        draw_legend(&mut chart)?;
     }
     drawing(root.present())?;
     Ok(())

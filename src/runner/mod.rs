@@ -93,11 +93,11 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
     } else {
         ProgressDrawTarget::stderr()
     });
-    let say = |line: String| {
-        if opts.quiet {
-        } else if multi.is_hidden() {
-            eprintln!("{line}");
-        } else {
+    // Per-cell lines go above the bars, or to stderr when there are no bars (not a terminal).
+    let say = |line: String| match (opts.quiet, multi.is_hidden()) {
+        (true, _) => {}
+        (false, true) => eprintln!("{line}"),
+        (false, false) => {
             let _ = multi.println(line);
         }
     };
