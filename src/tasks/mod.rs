@@ -16,11 +16,46 @@ pub mod prompt;
 pub mod reward;
 pub mod verify;
 
-/// The folder of official rows exported by `scripts/export_official_jsonl.py`, if the test
-/// run was given one (`REPRO_OFFICIAL_JSONL`); tests that need it are skipped otherwise.
+/// The official rows of `../shared/datasets/<name>.parquet` (e.g. `uft/countdown_test`), read
+/// through `data::load`, as JSON objects with the keys `data_source`, `question`, `prompt`,
+/// `hint`, `answer` and `ground_truth` — or `None` (the caller skips) when the file is absent.
 #[cfg(test)]
-pub(crate) fn official_jsonl(file: &str) -> Option<std::path::PathBuf> {
-    let dir = std::env::var_os("REPRO_OFFICIAL_JSONL")?;
-    let path = std::path::Path::new(&dir).join(file);
-    path.is_file().then_some(path)
+pub(crate) fn official_rows(name: &str) -> Option<Vec<serde_json::Value>> {
+    use example::GroundTruth;
+    use serde_json::json;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/datasets")
+        .join(format!("{name}.parquet"));
+    if !path.is_file() {
+        println!("skipping: {} not present", path.display());
+        return None;
+    }
+    let rows = data::load(&path)
+        .expect("official files load")
+        .into_iter()
+        .map(|e| {
+            let ground_truth = match &e.ground_truth {
+                GroundTruth::Countdown { numbers, target } => {
+                    json!({ "numbers": numbers, "target": target })
+                }
+                GroundTruth::Logic {
+                    names,
+                    solution,
+                    solution_text_format,
+                    statements,
+                } => json!({
+                    "names": names, "solution": solution,
+                    "solution_text_format": solution_text_format, "statements": statements,
+                }),
+                GroundTruth::Math { target }
+                | GroundTruth::Numeric { target }
+                | GroundTruth::Boxed { target } => json!({ "target": target }),
+                GroundTruth::Choice { label } => json!({ "target": label.to_string() }),
+            };
+            json!({
+                "data_source": e.data_source, "question": e.question, "prompt": e.question,
+                "hint": e.hint, "answer": e.answer, "ground_truth": ground_truth,
+            })
+        });
+    Some(rows.collect())
 }

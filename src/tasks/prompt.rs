@@ -137,19 +137,12 @@ mod tests {
     /// Every official Countdown, MATH and "others" row is reproduced from its ground truth / problem.
     #[test]
     fn official_countdown_and_math_prompts() {
-        for file in [
-            "uft_countdown_train.jsonl",
-            "uft_countdown_test.jsonl",
-            "uft_math_test.jsonl",
-        ] {
-            let Some(path) = crate::tasks::official_jsonl(file) else {
-                println!("skipping: {file} not available (set REPRO_OFFICIAL_JSONL)");
+        for file in ["uft/countdown_train", "uft/countdown_test", "uft/math_test"] {
+            let Some(rows) = crate::tasks::official_rows(file) else {
                 continue;
             };
-            let text = std::fs::read_to_string(&path).expect("readable export");
             let (mut total, mut matched) = (0usize, 0usize);
-            for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                let row: serde_json::Value = serde_json::from_str(line).expect("valid JSON");
+            for row in &rows {
                 let question = row["question"].as_str().expect("question");
                 assert_eq!(row["prompt"].as_str(), Some(question));
                 let expected = if row["data_source"] == "countdown" {

@@ -115,17 +115,10 @@ fn parse_official(src: &str, numbers: &[i64]) -> Expr {
 }
 
 fn official_rows(file: &str) -> Option<Vec<serde_json::Value>> {
-    let Some(path) = crate::tasks::official_jsonl(file) else {
-        println!("skipping: {file} not available (set REPRO_OFFICIAL_JSONL)");
-        return None;
-    };
-    let text = std::fs::read_to_string(&path).expect("readable export");
-    Some(
-        text.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect(),
-    )
+    crate::tasks::official_rows(&format!(
+        "uft/{}",
+        file.trim_start_matches("uft_").trim_end_matches(".jsonl")
+    ))
 }
 
 fn numbers_target(row: &serde_json::Value) -> (Vec<i64>, i64) {

@@ -6,23 +6,10 @@ use crate::tasks::generate::logic_statements::parse_statements;
 use std::collections::BTreeMap;
 
 fn official_rows() -> Vec<(&'static str, Vec<serde_json::Value>)> {
-    let mut out = Vec::new();
-    for file in ["uft_kk_logic_test.jsonl", "uft_kk_logic_train.jsonl"] {
-        match crate::tasks::official_jsonl(file)
-            .map(std::fs::read_to_string)
-            .unwrap_or(Err(std::io::ErrorKind::NotFound.into()))
-        {
-            Ok(text) => out.push((
-                file,
-                text.lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(|l| serde_json::from_str(l).unwrap())
-                    .collect(),
-            )),
-            Err(_) => println!("skipping: {file} not available (set REPRO_OFFICIAL_JSONL)"),
-        }
-    }
-    out
+    ["uft/kk_logic_test", "uft/kk_logic_train"]
+        .into_iter()
+        .filter_map(|file| crate::tasks::official_rows(file).map(|rows| (file, rows)))
+        .collect()
 }
 
 fn strings(v: &serde_json::Value) -> Vec<String> {
