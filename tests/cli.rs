@@ -3,26 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use repro::experiment::Experiment;
 use repro::metrics::{SeedRow, read_cell_metrics};
 use repro::store::CellDir;
 
-fn repro(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_repro"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("repro-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::{repro, scratch};
 
 fn write_experiment(dir: &Path, body: &str) -> PathBuf {
     let path = dir.join("exp.toml");
@@ -57,7 +45,7 @@ const SMALL: &str =
 
 #[test]
 fn run_writes_results_and_a_second_run_skips_every_cell() {
-    let dir = scratch("skip");
+    let dir = scratch("cli-skip");
     let file = write_experiment(&dir, SMALL);
     let results = dir.join("results");
     let (f, r) = (file.to_str().unwrap(), results.to_str().unwrap());
@@ -120,7 +108,7 @@ fn run_writes_results_and_a_second_run_skips_every_cell() {
 
 #[test]
 fn kill_9_midway_then_rerun_gives_exactly_the_uninterrupted_rows() {
-    let dir = scratch("kill");
+    let dir = scratch("cli-kill");
     // Cells slow enough (RFT on deep trees) that the kill lands mid-sweep.
     let file = write_experiment(
         &dir,
@@ -181,7 +169,7 @@ fn kill_9_midway_then_rerun_gives_exactly_the_uninterrupted_rows() {
 
 #[test]
 fn shards_fill_one_folder_and_match_a_full_run() {
-    let dir = scratch("shard");
+    let dir = scratch("cli-shard");
     let file = write_experiment(&dir, SMALL);
     let f = file.to_str().unwrap();
     let sharded = dir.join("sharded");
@@ -214,7 +202,7 @@ fn shards_fill_one_folder_and_match_a_full_run() {
 
 #[test]
 fn a_locked_cell_is_left_to_its_holder() {
-    let dir = scratch("lock");
+    let dir = scratch("cli-lock");
     let file = write_experiment(&dir, SMALL);
     let (f, results) = (file.to_str().unwrap(), dir.join("results"));
     let exp = Experiment::from_file(&file).unwrap();
@@ -235,7 +223,7 @@ fn a_locked_cell_is_left_to_its_holder() {
 
 #[test]
 fn check_lists_cells_and_rejects_bad_files_with_the_location() {
-    let dir = scratch("check");
+    let dir = scratch("cli-check");
     let file = write_experiment(&dir, SMALL);
     let out = repro(&["check", file.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -259,7 +247,7 @@ fn check_lists_cells_and_rejects_bad_files_with_the_location() {
 
 #[test]
 fn plot_writes_figures_from_parquet_and_reports_missing_results() {
-    let dir = scratch("plot");
+    let dir = scratch("cli-plot");
     let file = write_experiment(
         &dir,
         "seeds = [0, 1, 2]\n[sweep]\nmethod = [\"rft\", \"uft\", \"uft_cosine\", \"r3\", \"sft\"]\nbranching = [2, 3]\nheight = [2, 3, 4, 5]\n",

@@ -3,24 +3,13 @@
 //! the reference answer scores 1.0, a wrong final answer 0.1, and the answer without its tags 0.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use repro::tasks::data;
 use repro::tasks::example::{Example, GroundTruth};
 use repro::tasks::reward::Reward;
 use repro::tasks::verify::logic;
 
-fn official(file: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/datasets")
-        .join(file);
-    if path.is_file() {
-        Some(path)
-    } else {
-        println!("skipping: {} not present", path.display());
-        None
-    }
-}
+use crate::official;
 
 /// Replaces the content of the last `<answer> … </answer>` of `answer`.
 fn with_final(answer: &str, new_final: &str) -> String {
@@ -186,6 +175,32 @@ fn luffy_multiple_choice_extraction() {
             assert!(
                 !ex.score_response(&format!("ANSWER: {other}")).is_correct(),
                 "{file}: {label}"
+            );
+        }
+    }
+}
+
+#[test]
+fn luffy_ground_truths_score_correct_when_boxed() {
+    for (file, rows) in [
+        ("luffy/valid.all.parquet", 6023),
+        ("luffy/valid.arc_c.parquet", 1172),
+        ("luffy/valid.gpqa.parquet", 198),
+    ] {
+        let Some(path) = official(file) else { continue };
+        let examples = data::load(&path).unwrap();
+        assert_eq!(examples.len(), rows);
+        for e in &examples {
+            let boxed = match &e.ground_truth {
+                GroundTruth::Boxed { target } => format!("The answer is \\boxed{{{target}}}."),
+                GroundTruth::Choice { label } => format!("The answer is \\boxed{{{label}}}."),
+                other => panic!("unexpected {other:?}"),
+            };
+            assert_eq!(
+                e.score_response(&boxed).total,
+                1.0,
+                "{file}: {:?}",
+                e.ground_truth
             );
         }
     }

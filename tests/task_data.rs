@@ -1,36 +1,16 @@
 //! Task files: generated data in the official schema, the official files read through polars,
 //! and `repro data` / `repro score` as a reviewer uses them.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use polars::prelude::*;
 use repro::tasks::commands::{GeneratedTask, generate, score};
 use repro::tasks::data;
 use repro::tasks::example::GroundTruth;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("repro-data-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn official(file: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/datasets")
-        .join(file);
-    if path.is_file() {
-        Some(path)
-    } else {
-        println!("skipping: {} not present", path.display());
-        None
-    }
-}
+use crate::{official, repro, scratch};
 
 #[test]
 fn generated_files_round_trip_and_are_byte_identical_for_a_seed() {
-    let dir = scratch("generate");
+    let dir = scratch("data-generate");
     for task in [GeneratedTask::Countdown, GeneratedTask::Logic] {
         let (a, b) = (dir.join("a.parquet"), dir.join("b.parquet"));
         generate(task, 40, 9, "train", &a).unwrap();
@@ -57,33 +37,26 @@ fn generated_files_round_trip_and_are_byte_identical_for_a_seed() {
 
 #[test]
 fn cli_generates_inspects_and_scores_completions() {
-    let dir = scratch("cli");
+    let dir = scratch("data-cli");
     let file = dir.join("cd.parquet");
-    let repro = env!("CARGO_BIN_EXE_repro");
-    let out = Command::new(repro)
-        .args([
-            "data",
-            "generate",
-            "countdown",
-            "-n",
-            "3",
-            "--seed",
-            "1",
-            "-o",
-        ])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let (f, c) = (file.to_str().unwrap(), dir.join("c.jsonl"));
+    let out = repro([
+        "data",
+        "generate",
+        "countdown",
+        "-n",
+        "3",
+        "--seed",
+        "1",
+        "-o",
+        f,
+    ]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let inspect = Command::new(repro)
-        .args(["data", "inspect"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let inspect = repro(["data", "inspect", f]);
     let text = String::from_utf8_lossy(&inspect.stdout);
     assert!(
         text.contains("3 rows")
@@ -99,22 +72,15 @@ fn cli_generates_inspects_and_scores_completions() {
         serde_json::json!({ "completion": "nothing here" }),
         serde_json::json!({ "index": 2, "completion": " </think>\n<answer> 1 + 1 </answer>" }),
     ];
-    let completions = dir.join("c.jsonl");
     std::fs::write(
-        &completions,
+        &c,
         lines
             .iter()
             .map(|l| l.to_string() + "\n")
             .collect::<String>(),
     )
     .unwrap();
-    let out = Command::new(repro)
-        .args(["score", "--data"])
-        .arg(&file)
-        .arg("--completions")
-        .arg(&completions)
-        .output()
-        .unwrap();
+    let out = repro(["score", "--data", f, "--completions", c.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -128,21 +94,15 @@ fn cli_generates_inspects_and_scores_completions() {
         "{text}"
     );
 
-    std::fs::write(&completions, "{\"completion\": \"x\"}\nnot json\n").unwrap();
-    let out = Command::new(repro)
-        .args(["score", "--data"])
-        .arg(&file)
-        .arg("--completions")
-        .arg(&completions)
-        .output()
-        .unwrap();
+    std::fs::write(&c, "{\"completion\": \"x\"}\nnot json\n").unwrap();
+    let out = repro(["score", "--data", f, "--completions", c.to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("c.jsonl:2: not JSON"));
 }
 
 #[test]
 fn a_missing_column_is_named_with_the_file() {
-    let dir = scratch("missing");
+    let dir = scratch("data-missing");
     let path = dir.join("bad.parquet");
     let mut df =
         DataFrame::new_infer_height(vec![Column::new("data_source".into(), ["countdown"])])
@@ -160,15 +120,13 @@ fn a_missing_column_is_named_with_the_file() {
     assert!(err.contains("not a readable Parquet file"), "{err}");
 }
 
-/// Every official row loads through polars and its reference answer scores as the official
-/// reward function scores it.
+/// `repro score`'s report on the official test splits' own reference answers (every row of
+/// every official file is checked one by one in `official_data`).
 #[test]
-fn official_files_load_and_reference_answers_score_correct() {
+fn score_reports_the_official_reference_answers() {
     for (file, rows, correct) in [
         ("uft/countdown_test.parquet", 1024, 1024),
-        ("uft/countdown_train.parquet", 10_240, 10_240),
         ("uft/kk_logic_test.parquet", 500, 500),
-        ("uft/kk_logic_train.parquet", 4500, 4500),
         // One MATH answer spans two lines; the official rule reads only the last line → 0.
         ("uft/math_test.parquet", 1024, 1023),
     ] {
@@ -192,38 +150,12 @@ fn official_files_load_and_reference_answers_score_correct() {
     }
 }
 
-#[test]
-fn luffy_ground_truths_score_correct_when_boxed() {
-    for (file, rows) in [
-        ("luffy/valid.all.parquet", 6023),
-        ("luffy/valid.arc_c.parquet", 1172),
-        ("luffy/valid.gpqa.parquet", 198),
-    ] {
-        let Some(path) = official(file) else { continue };
-        let examples = data::load(&path).unwrap();
-        assert_eq!(examples.len(), rows);
-        for e in &examples {
-            let boxed = match &e.ground_truth {
-                GroundTruth::Boxed { target } => format!("The answer is \\boxed{{{target}}}."),
-                GroundTruth::Choice { label } => format!("The answer is \\boxed{{{label}}}."),
-                other => panic!("unexpected {other:?}"),
-            };
-            assert_eq!(
-                e.score_response(&boxed).total,
-                1.0,
-                "{file}: {:?}",
-                e.ground_truth
-            );
-        }
-    }
-}
-
 /// The default generated files are listed with their SHA-256 in `datasets/README.md`; the same
 /// command must keep producing the same bytes.
 #[test]
 fn default_generated_test_files_match_their_published_checksums() {
     use sha2::{Digest, Sha256};
-    let dir = scratch("checksums");
+    let dir = scratch("data-checksums");
     for (task, expected) in [
         (
             GeneratedTask::Countdown,

@@ -4,3 +4,37 @@ mod cli; // `repro run` / `check` / `plot` end to end, resume after kill -9, sha
 mod experiment_files; // every experiments/*.toml loads; each class of bad file gets a clear error
 mod official_data; // the verifiers on every official row (from ../shared/datasets when present)
 mod task_data; // generated and official task files, `repro data`, `repro score`
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the `repro` binary built for these tests.
+fn repro<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_repro"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// A fresh, empty folder for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("repro-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// An official data file beside the repository (`../shared/datasets/<file>`), or `None` with a
+/// message when it is absent (the test then skips it).
+fn official(file: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/datasets")
+        .join(file);
+    if path.is_file() {
+        Some(path)
+    } else {
+        println!("skipping: {} not present", path.display());
+        None
+    }
+}
