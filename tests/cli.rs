@@ -49,7 +49,7 @@ fn run_writes_results_and_a_second_run_skips_every_cell() {
     let file = write_experiment(&dir, SMALL);
     let results = dir.join("results");
     let (f, r) = (file.to_str().unwrap(), results.to_str().unwrap());
-    let out = repro(&["run", f, "--results", r]);
+    let out = repro(["run", f, "--results", r]);
     assert!(
         out.status.success(),
         "{}",
@@ -85,7 +85,7 @@ fn run_writes_results_and_a_second_run_skips_every_cell() {
     assert_eq!(seeds.into_iter().collect::<Vec<_>>(), vec![0, 1]);
     let before = all_rows(&results, &exp);
 
-    let again = repro(&["run", f, "--results", r]);
+    let again = repro(["run", f, "--results", r]);
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(again.status.success());
     assert!(
@@ -101,7 +101,7 @@ fn run_writes_results_and_a_second_run_skips_every_cell() {
 
     // A damaged metrics file is rebuilt from the kept per-seed parts.
     std::fs::write(cell.metrics(), b"not parquet").unwrap();
-    let repaired = repro(&["run", f, "--results", r]);
+    let repaired = repro(["run", f, "--results", r]);
     assert!(String::from_utf8_lossy(&repaired.stderr).contains("1 cells run"));
     assert_eq!(all_rows(&results, &exp), before);
 }
@@ -148,7 +148,7 @@ fn kill_9_midway_then_rerun_gives_exactly_the_uninterrupted_rows() {
         "the kill should land before the sweep ends"
     );
 
-    let resumed = repro(&["run", f, "--results", interrupted.to_str().unwrap()]);
+    let resumed = repro(["run", f, "--results", interrupted.to_str().unwrap()]);
     assert!(
         resumed.status.success(),
         "{}",
@@ -156,7 +156,7 @@ fn kill_9_midway_then_rerun_gives_exactly_the_uninterrupted_rows() {
     );
     let clean = dir.join("clean");
     assert!(
-        repro(&["run", f, "--results", clean.to_str().unwrap(), "-q"])
+        repro(["run", f, "--results", clean.to_str().unwrap(), "-q"])
             .status
             .success()
     );
@@ -175,12 +175,12 @@ fn shards_fill_one_folder_and_match_a_full_run() {
     let sharded = dir.join("sharded");
     let s = sharded.to_str().unwrap();
     for shard in ["0/3", "1/3", "2/3"] {
-        let out = repro(&["run", f, "--results", s, "--shard", shard, "-q"]);
+        let out = repro(["run", f, "--results", s, "--shard", shard, "-q"]);
         assert!(out.status.success());
     }
     let full = dir.join("full");
     assert!(
-        repro(&[
+        repro([
             "run",
             f,
             "--results",
@@ -195,7 +195,7 @@ fn shards_fill_one_folder_and_match_a_full_run() {
     let exp = Experiment::from_file(&file).unwrap();
     assert_eq!(all_rows(&sharded, &exp), all_rows(&full, &exp));
 
-    let bad = repro(&["run", f, "--shard", "3/3"]);
+    let bad = repro(["run", f, "--shard", "3/3"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("need 0 ≤ I < N"));
 }
@@ -208,7 +208,7 @@ fn a_locked_cell_is_left_to_its_holder() {
     let exp = Experiment::from_file(&file).unwrap();
     let held = CellDir::new(&results, "exp", &exp.cells[2].id);
     let lock = held.try_lock().unwrap().expect("free");
-    let out = repro(&["run", f, "--results", results.to_str().unwrap()]);
+    let out = repro(["run", f, "--results", results.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
@@ -217,7 +217,7 @@ fn a_locked_cell_is_left_to_its_holder() {
     );
     assert!(!held.metrics().exists());
     drop(lock);
-    let out = repro(&["run", f, "--results", results.to_str().unwrap()]);
+    let out = repro(["run", f, "--results", results.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 cells run"));
 }
 
@@ -225,7 +225,7 @@ fn a_locked_cell_is_left_to_its_holder() {
 fn check_lists_cells_and_rejects_bad_files_with_the_location() {
     let dir = scratch("cli-check");
     let file = write_experiment(&dir, SMALL);
-    let out = repro(&["check", file.to_str().unwrap()]);
+    let out = repro(["check", file.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     assert!(
@@ -234,7 +234,7 @@ fn check_lists_cells_and_rejects_bad_files_with_the_location() {
     );
 
     let bad = write_experiment(&dir, "seeds = [0]\n[defaults]\nheigth = 4\n");
-    let out = repro(&["check", bad.to_str().unwrap()]);
+    let out = repro(["check", bad.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
@@ -254,7 +254,7 @@ fn plot_writes_figures_from_parquet_and_reports_missing_results() {
     );
     let results = dir.join("results");
     assert!(
-        repro(&[
+        repro([
             "run",
             file.to_str().unwrap(),
             "--results",
@@ -266,7 +266,7 @@ fn plot_writes_figures_from_parquet_and_reports_missing_results() {
     );
     let out_dir = dir.join("figures");
     let exp_dir = results.join("exp");
-    let out = repro(&[
+    let out = repro([
         "plot",
         exp_dir.to_str().unwrap(),
         "--out",
@@ -301,7 +301,7 @@ fn plot_writes_figures_from_parquet_and_reports_missing_results() {
         "{fit}"
     );
 
-    let empty = repro(&["plot", dir.join("nothing").to_str().unwrap()]);
+    let empty = repro(["plot", dir.join("nothing").to_str().unwrap()]);
     assert!(!empty.status.success());
     assert!(String::from_utf8_lossy(&empty.stderr).contains("cannot read results folder"));
 }
