@@ -6,6 +6,7 @@
 //! - `store`      — the results folder layout and atomic writes
 //! - `metrics`    — tidy Parquet metric tables
 //! - `plot`       — figures from Parquet only
+//! - `model`      — Qwen2/Llama transformers on burn, HF weights, tokenizers, rollouts
 //! - `theory`     — the paper's §4 search-tree problem and Algorithm 2, simulated
 //! - `algo`       — the paper's maths as pure functions (hint schedules, ...)
 //! - `tasks`      — prompts, official reward functions, data generators
@@ -14,6 +15,7 @@
 pub mod algo;
 pub mod experiment;
 pub mod metrics;
+pub mod model;
 pub mod plot;
 pub mod rng;
 pub mod runner;

@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use repro::experiment::Experiment;
+use repro::model::commands as model_commands;
 use repro::runner::{self, RunOptions};
 use repro::tasks::commands::{self as task_commands, GeneratedTask};
 
@@ -64,6 +65,49 @@ enum Command {
         /// without it, the file's own reference answers are scored.
         #[arg(long)]
         completions: Option<PathBuf>,
+    },
+    /// Generate continuations of a prompt with a model folder: a quick look at a checkpoint.
+    Generate(model_commands::GenerateArgs),
+    /// Model folders: describe one, or create a randomly initialised one from a preset.
+    #[command(subcommand)]
+    Model(ModelCommand),
+    /// Tokenizers: train a small byte-level BPE for the tiny models.
+    #[command(subcommand)]
+    Tokenizer(TokenizerCommand),
+}
+
+#[derive(Subcommand)]
+enum ModelCommand {
+    /// Architecture and parameter count of a model folder or a preset name.
+    Info {
+        /// A model folder, or a preset (tiny-1m, tiny-4m, tiny-16m, qwen2.5-0.5b, …).
+        model: String,
+    },
+    /// Write a randomly initialised model folder for a preset, with its tokenizer.
+    Init {
+        #[arg(long)]
+        preset: String,
+        /// tokenizer.json to pair with the model (tiny presets take its vocabulary size).
+        #[arg(long)]
+        tokenizer: PathBuf,
+        #[arg(long, short)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenizerCommand {
+    /// Train a byte-level BPE tokenizer on a text file (one training sequence per line).
+    Train {
+        #[arg(long)]
+        data: PathBuf,
+        /// Vocabulary size, including the 256 byte symbols and <|endoftext|>.
+        #[arg(long)]
+        vocab: usize,
+        #[arg(long, short)]
+        out: PathBuf,
     },
 }
 
@@ -175,6 +219,33 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Score { data, completions } => {
             print!("{}", task_commands::score(&data, completions.as_deref())?);
+            Ok(())
+        }
+        Command::Generate(args) => {
+            print!("{}", model_commands::generate_command(&args)?);
+            Ok(())
+        }
+        Command::Model(ModelCommand::Info { model }) => {
+            print!("{}", model_commands::info_command(&model)?);
+            Ok(())
+        }
+        Command::Model(ModelCommand::Init {
+            preset,
+            tokenizer,
+            out,
+            seed,
+        }) => {
+            eprint!(
+                "{}",
+                model_commands::init_command(&preset, &tokenizer, &out, seed)?
+            );
+            Ok(())
+        }
+        Command::Tokenizer(TokenizerCommand::Train { data, vocab, out }) => {
+            eprint!(
+                "{}",
+                model_commands::train_tokenizer_command(&data, vocab, &out)?
+            );
             Ok(())
         }
     }

@@ -1,0 +1,204 @@
+//! One decoder layer of Qwen2 / Llama-3: pre-norm grouped-query attention and a SwiGLU MLP,
+//! each added back to the residual stream.
+//!
+//! ```text
+//! h = x + o_proj(attention(rope(q_proj(n1)), rope(k_proj(n1)), v_proj(n1)))   n1 = rmsnorm(x)
+//! y = h + down_proj(silu(gate_proj(n2)) ⊙ up_proj(n2))                          n2 = rmsnorm(h)
+//! ```
+//! (`transformers.models.qwen2.modeling_qwen2.Qwen2DecoderLayer`).
+
+use anyhow::Result;
+use burn::module::Module;
+use burn::nn::{Linear, RmsNorm};
+use burn::tensor::activation::silu;
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
+use burn::tensor::{Bool, Tensor};
+
+use super::cache::LayerCache;
+use super::config::ModelConfig;
+use super::rope::RopeAngles;
+use super::weights::{Builder, HostTensor};
+
+#[derive(Module, Debug)]
+pub struct DecoderLayer {
+    input_layernorm: RmsNorm,
+    self_attn: Attention,
+    post_attention_layernorm: RmsNorm,
+    mlp: Mlp,
+}
+
+#[derive(Module, Debug)]
+pub struct Attention {
+    q_proj: Linear,
+    k_proj: Linear,
+    v_proj: Linear,
+    o_proj: Linear,
+    num_heads: usize,
+    num_kv_heads: usize,
+    head_dim: usize,
+}
+
+#[derive(Module, Debug)]
+pub struct Mlp {
+    gate_proj: Linear,
+    up_proj: Linear,
+    down_proj: Linear,
+}
+
+/// A cache slot for one layer: the layer's cache, positions already filled, capacity.
+pub type CacheSlot<'a> = (&'a mut LayerCache, usize, usize);
+
+impl DecoderLayer {
+    pub fn build(builder: &mut Builder, config: &ModelConfig, prefix: &str) -> Result<Self> {
+        let d = config.hidden_size;
+        let q = config.num_heads * config.head_dim;
+        let kv = config.num_kv_heads * config.head_dim;
+        let f = config.intermediate_size;
+        let attn = format!("{prefix}.self_attn");
+        let mlp = format!("{prefix}.mlp");
+        Ok(DecoderLayer {
+            input_layernorm: builder.rms_norm(
+                &format!("{prefix}.input_layernorm"),
+                d,
+                config.rms_norm_eps,
+            )?,
+            self_attn: Attention {
+                q_proj: builder.linear(&format!("{attn}.q_proj"), d, q, config.qkv_bias)?,
+                k_proj: builder.linear(&format!("{attn}.k_proj"), d, kv, config.qkv_bias)?,
+                v_proj: builder.linear(&format!("{attn}.v_proj"), d, kv, config.qkv_bias)?,
+                o_proj: builder.linear(&format!("{attn}.o_proj"), q, d, config.o_bias)?,
+                num_heads: config.num_heads,
+                num_kv_heads: config.num_kv_heads,
+                head_dim: config.head_dim,
+            },
+            post_attention_layernorm: builder.rms_norm(
+                &format!("{prefix}.post_attention_layernorm"),
+                d,
+                config.rms_norm_eps,
+            )?,
+            mlp: Mlp {
+                gate_proj: builder.linear(&format!("{mlp}.gate_proj"), d, f, config.mlp_bias)?,
+                up_proj: builder.linear(&format!("{mlp}.up_proj"), d, f, config.mlp_bias)?,
+                down_proj: builder.linear(&format!("{mlp}.down_proj"), f, d, config.mlp_bias)?,
+            },
+        })
+    }
+
+    /// # Shapes
+    /// x: [batch, seq, hidden]; mask: [batch, 1, seq, keys] (true = may not attend) → [batch, seq, hidden]
+    pub fn forward(
+        &self,
+        x: Tensor<3>,
+        rope: &RopeAngles,
+        mask: &Tensor<4, Bool>,
+        cache: Option<CacheSlot>,
+    ) -> Tensor<3> {
+        let h = x.clone()
+            + self
+                .self_attn
+                .forward(self.input_layernorm.forward(x), rope, mask, cache);
+        h.clone() + self.mlp.forward(self.post_attention_layernorm.forward(h))
+    }
+
+    /// Every parameter under its Hugging Face name, in Hugging Face layout.
+    pub fn visit_named(&self, prefix: &str, visit: &mut dyn FnMut(String, HostTensor)) {
+        let attn = &self.self_attn;
+        for (name, norm) in [
+            ("input_layernorm", &self.input_layernorm),
+            ("post_attention_layernorm", &self.post_attention_layernorm),
+        ] {
+            visit(
+                format!("{prefix}.{name}.weight"),
+                HostTensor::vector(norm.gamma.val()),
+            );
+        }
+        for (name, linear) in [
+            ("self_attn.q_proj", &attn.q_proj),
+            ("self_attn.k_proj", &attn.k_proj),
+            ("self_attn.v_proj", &attn.v_proj),
+            ("self_attn.o_proj", &attn.o_proj),
+            ("mlp.gate_proj", &self.mlp.gate_proj),
+            ("mlp.up_proj", &self.mlp.up_proj),
+            ("mlp.down_proj", &self.mlp.down_proj),
+        ] {
+            visit_linear(&format!("{prefix}.{name}"), linear, visit);
+        }
+    }
+}
+
+/// A linear layer's weight (back in `[out, in]` layout) and bias under Hugging Face names.
+pub fn visit_linear(name: &str, linear: &Linear, visit: &mut dyn FnMut(String, HostTensor)) {
+    visit(
+        format!("{name}.weight"),
+        HostTensor::linear_weight(linear.weight.val()),
+    );
+    if let Some(bias) = &linear.bias {
+        visit(format!("{name}.bias"), HostTensor::vector(bias.val()));
+    }
+}
+
+impl Attention {
+    /// Causal grouped-query attention: each of the `num_kv_heads` key/value heads serves
+    /// `num_heads / num_kv_heads` query heads.
+    ///
+    /// # Shapes
+    /// x: [batch, seq, hidden] → [batch, seq, hidden]
+    fn forward(
+        &self,
+        x: Tensor<3>,
+        rope: &RopeAngles,
+        mask: &Tensor<4, Bool>,
+        cache: Option<CacheSlot>,
+    ) -> Tensor<3> {
+        let [batch, seq, _] = x.dims();
+        let split_heads = |t: Tensor<3>, heads: usize| {
+            t.reshape([batch, seq, heads, self.head_dim])
+                .swap_dims(1, 2)
+        };
+        let q = rope.apply(split_heads(self.q_proj.forward(x.clone()), self.num_heads)); // [batch, heads, seq, head_dim]
+        let k = rope.apply(split_heads(
+            self.k_proj.forward(x.clone()),
+            self.num_kv_heads,
+        )); // [batch, kv_heads, seq, head_dim]
+        let v = split_heads(self.v_proj.forward(x), self.num_kv_heads); // [batch, kv_heads, seq, head_dim]
+        let (k, v) = match cache {
+            Some((layer, start, capacity)) => layer.append(k, v, start, capacity), // [batch, kv_heads, keys, head_dim]
+            None => (k, v),
+        };
+        let group = self.num_heads / self.num_kv_heads;
+        let (k, v) = (repeat_kv(k, group), repeat_kv(v, group)); // [batch, heads, keys, head_dim]
+        let [_, _, keys, _] = k.dims();
+        let mask = mask.clone().expand([batch, self.num_heads, seq, keys]);
+        let options = AttentionModuleOptions {
+            scale: None,
+            softcap: None,
+            is_causal: false,
+        };
+        let out = attention(q, k, v, Some(mask), None, options); // [batch, heads, seq, head_dim]
+        let out = out
+            .swap_dims(1, 2)
+            .reshape([batch, seq, self.num_heads * self.head_dim]);
+        self.o_proj.forward(out)
+    }
+}
+
+/// # Shapes
+/// x: [batch, kv_heads, keys, head_dim] → [batch, kv_heads · group, keys, head_dim]
+fn repeat_kv(x: Tensor<4>, group: usize) -> Tensor<4> {
+    if group == 1 {
+        return x;
+    }
+    let [batch, kv_heads, keys, head_dim] = x.dims();
+    x.unsqueeze_dim::<5>(2)
+        .expand([batch, kv_heads, group, keys, head_dim])
+        .reshape([batch, kv_heads * group, keys, head_dim])
+}
+
+impl Mlp {
+    /// SwiGLU: `down(silu(gate(x)) ⊙ up(x))`.
+    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        self.down_proj
+            .forward(silu(self.gate_proj.forward(x.clone())) * self.up_proj.forward(x))
+    }
+}

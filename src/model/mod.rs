@@ -1,0 +1,32 @@
+//! The model stack: one decoder-only transformer covering Qwen2/Qwen2.5 and Llama-3.x on burn,
+//! Hugging Face checkpoints and tokenizers, and the batched rollout engine.
+//!
+//! - `config`, `presets` — the architecture from `config.json`; the paper's models and tiny sizes
+//! - `rope`, `layers`, `transformer` — the forward pass
+//! - `batch`, `cache` — padded batches, positions and masks; the KV cache
+//! - `weights`, `checkpoint` — parameters by Hugging Face name; model folders in and out
+//! - `tokenizer` — `tokenizer.json` through the `tokenizers` crate; BPE training
+//! - `sampling`, `generate` — next-token choice; batched generation with log-probabilities
+//! - `logprobs` — per-token log-probabilities and entropies of given sequences
+//! - `commands` — `repro generate`, `repro model`, `repro tokenizer`
+//! - `device` — CPU (flex), wgpu or CUDA, chosen at run time
+
+pub mod batch;
+pub mod cache;
+pub mod checkpoint;
+pub mod commands;
+pub mod config;
+pub mod device;
+pub mod generate;
+pub mod layers;
+pub mod logprobs;
+pub mod presets;
+pub mod rope;
+pub mod sampling;
+pub mod tokenizer;
+pub mod transformer;
+pub mod weights;
+
+pub use config::ModelConfig;
+pub use device::DeviceKind;
+pub use transformer::Transformer;

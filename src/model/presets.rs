@@ -1,0 +1,175 @@
+//! Named architectures: the paper's five base models (shapes from their Hugging Face
+//! `config.json`) and a ladder of tiny Qwen2-style models for CPU work.
+//!
+//! A preset is only a shape. The paper's models need their weights (`--model DIR`); the tiny
+//! ones are trained from scratch by repro, with the vocabulary of the tokenizer they are paired
+//! with (`with_vocab`).
+
+use anyhow::{Result, bail};
+
+use super::config::{Architecture, Llama3RopeScaling, ModelConfig};
+
+/// Every preset name, smallest first within each family.
+pub const NAMES: [&str; 8] = [
+    "tiny-1m",
+    "tiny-4m",
+    "tiny-16m",
+    "qwen2.5-0.5b",
+    "qwen2.5-1.5b",
+    "qwen2.5-3b",
+    "llama-3.2-1b",
+    "llama-3.2-3b",
+];
+
+/// Vocabulary of the tiny presets until a tokenizer sets it.
+pub const TINY_VOCAB: usize = 2048;
+
+pub fn by_name(name: &str) -> Result<ModelConfig> {
+    let config = match name {
+        // ~1.0M parameters at vocab 2048.
+        "tiny-1m" => tiny(128, 384, 4, 4, 2),
+        // ~3.7M.
+        "tiny-4m" => tiny(256, 768, 4, 4, 2),
+        // ~16.8M.
+        "tiny-16m" => tiny(512, 1536, 5, 8, 4),
+        // Qwen/Qwen2.5-{0.5B,1.5B,3B}/config.json.
+        "qwen2.5-0.5b" => qwen25(896, 4864, 24, 14),
+        "qwen2.5-1.5b" => qwen25(1536, 8960, 28, 12),
+        "qwen2.5-3b" => qwen25(2048, 11008, 36, 16),
+        // meta-llama/Llama-3.2-{1B,3B}/config.json.
+        "llama-3.2-1b" => llama32(2048, 16, 32, 64),
+        "llama-3.2-3b" => llama32(3072, 28, 24, 128),
+        other => bail!(
+            "unknown model preset \"{other}\"; presets are: {}",
+            NAMES.join(", ")
+        ),
+    };
+    Ok(config)
+}
+
+impl ModelConfig {
+    /// The same architecture with another vocabulary (a tiny preset paired with a tokenizer).
+    pub fn with_vocab(mut self, vocab_size: usize, eos_token_id: u32) -> Self {
+        self.vocab_size = vocab_size;
+        self.eos_token_ids = vec![eos_token_id];
+        self.bos_token_id = None;
+        self
+    }
+}
+
+fn tiny(
+    hidden: usize,
+    intermediate: usize,
+    layers: usize,
+    heads: usize,
+    kv_heads: usize,
+) -> ModelConfig {
+    ModelConfig {
+        architecture: Architecture::Qwen2,
+        vocab_size: TINY_VOCAB,
+        hidden_size: hidden,
+        intermediate_size: intermediate,
+        num_layers: layers,
+        num_heads: heads,
+        num_kv_heads: kv_heads,
+        head_dim: hidden / heads,
+        rms_norm_eps: 1e-6,
+        rope_theta: 10_000.0,
+        rope_scaling: None,
+        max_position_embeddings: 1024,
+        tie_word_embeddings: true,
+        qkv_bias: true,
+        o_bias: false,
+        mlp_bias: false,
+        bos_token_id: None,
+        eos_token_ids: vec![0],
+    }
+}
+
+fn qwen25(hidden: usize, intermediate: usize, layers: usize, heads: usize) -> ModelConfig {
+    ModelConfig {
+        architecture: Architecture::Qwen2,
+        vocab_size: 151_936,
+        hidden_size: hidden,
+        intermediate_size: intermediate,
+        num_layers: layers,
+        num_heads: heads,
+        num_kv_heads: 2,
+        head_dim: hidden / heads,
+        rms_norm_eps: 1e-6,
+        rope_theta: 1_000_000.0,
+        rope_scaling: None,
+        max_position_embeddings: 32_768,
+        tie_word_embeddings: true,
+        qkv_bias: true,
+        o_bias: false,
+        mlp_bias: false,
+        bos_token_id: Some(151_643),
+        eos_token_ids: vec![151_643],
+    }
+}
+
+fn llama32(hidden: usize, layers: usize, heads: usize, head_dim: usize) -> ModelConfig {
+    ModelConfig {
+        architecture: Architecture::Llama,
+        vocab_size: 128_256,
+        hidden_size: hidden,
+        intermediate_size: 8192,
+        num_layers: layers,
+        num_heads: heads,
+        num_kv_heads: 8,
+        head_dim,
+        rms_norm_eps: 1e-5,
+        rope_theta: 500_000.0,
+        rope_scaling: Some(Llama3RopeScaling {
+            factor: 32.0,
+            low_freq_factor: 1.0,
+            high_freq_factor: 4.0,
+            original_max_position_embeddings: 8192,
+        }),
+        max_position_embeddings: 131_072,
+        tie_word_embeddings: true,
+        qkv_bias: false,
+        o_bias: false,
+        mlp_bias: false,
+        bos_token_id: Some(128_000),
+        eos_token_ids: vec![128_001],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tiny_ladder_has_the_sizes_its_names_promise() {
+        let millions = |name| by_name(name).unwrap().num_parameters() as f64 / 1e6;
+        assert!(
+            (0.9..1.2).contains(&millions("tiny-1m")),
+            "{}",
+            millions("tiny-1m")
+        );
+        assert!(
+            (3.0..4.5).contains(&millions("tiny-4m")),
+            "{}",
+            millions("tiny-4m")
+        );
+        assert!(
+            (14.0..18.0).contains(&millions("tiny-16m")),
+            "{}",
+            millions("tiny-16m")
+        );
+    }
+
+    #[test]
+    fn every_preset_is_valid_and_unknown_names_list_the_choices() {
+        for name in NAMES {
+            by_name(name).unwrap().validate().unwrap();
+        }
+        let error = by_name("qwen-7b").unwrap_err().to_string();
+        assert!(
+            error.contains("tiny-1m") && error.contains("llama-3.2-3b"),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,417 @@
+//! Parameters by Hugging Face name: where they come from (a checkpoint folder, or a seeded
+//! random initialisation), how they become burn modules, and how a model is written back as a
+//! checkpoint that transformers can open.
+//!
+//! Hugging Face stores a linear layer's weight as `[out, in]`; burn's `Linear` holds `[in, out]`.
+//! The transpose happens here, on the host, once per load or save.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use burn::module::Param;
+use burn::nn::{Linear, RmsNorm};
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use safetensors::{Dtype, SafeTensors};
+
+/// A float tensor on the host, row-major, in Hugging Face layout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostTensor {
+    pub shape: Vec<usize>,
+    pub data: Vec<f32>,
+}
+
+impl HostTensor {
+    pub fn vector(tensor: Tensor<1>) -> Self {
+        let shape = tensor.dims().to_vec();
+        HostTensor {
+            shape,
+            data: to_f32_vec(tensor),
+        }
+    }
+
+    pub fn matrix(tensor: Tensor<2>) -> Self {
+        let shape = tensor.dims().to_vec();
+        HostTensor {
+            shape,
+            data: to_f32_vec(tensor),
+        }
+    }
+
+    /// A burn `[in, out]` linear weight as Hugging Face's `[out, in]`.
+    pub fn linear_weight(tensor: Tensor<2>) -> Self {
+        let [d_in, d_out] = tensor.dims();
+        HostTensor {
+            shape: vec![d_out, d_in],
+            data: transpose(&to_f32_vec(tensor), d_in, d_out),
+        }
+    }
+}
+
+fn to_f32_vec<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+    tensor
+        .try_into_vec_as::<f32>()
+        .expect("a float tensor reads back as f32")
+}
+
+/// `[rows, cols]` row-major → `[cols, rows]` row-major.
+fn transpose(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0.0; data.len()];
+    for r in 0..rows {
+        for c in 0..cols {
+            out[c * rows + r] = data[r * cols + c];
+        }
+    }
+    out
+}
+
+/// Where parameters come from. `take` is asked once per name with the shape the config implies.
+pub trait WeightSource {
+    fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>>;
+    /// Called after the last `take`: an error for anything left over that would be silently ignored.
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Builds burn modules from a [`WeightSource`].
+pub struct Builder<'a> {
+    source: &'a mut dyn WeightSource,
+    device: Device,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(source: &'a mut dyn WeightSource, device: &Device) -> Self {
+        Builder {
+            source,
+            device: device.clone(),
+        }
+    }
+
+    /// A `[rows, cols]` matrix stored as is (the embedding).
+    pub fn matrix(&mut self, name: &str, rows: usize, cols: usize) -> Result<Param<Tensor<2>>> {
+        let data = self.source.take(name, &[rows, cols])?;
+        Ok(Param::from_tensor(Tensor::from_data(
+            TensorData::new(data, [rows, cols]),
+            &self.device,
+        )))
+    }
+
+    fn vector(&mut self, name: &str, len: usize) -> Result<Param<Tensor<1>>> {
+        let data = self.source.take(name, &[len])?;
+        Ok(Param::from_tensor(Tensor::from_data(
+            TensorData::new(data, [len]),
+            &self.device,
+        )))
+    }
+
+    /// `{name}.weight` as `[d_out, d_in]` (and `{name}.bias`), held by burn as `[d_in, d_out]`.
+    pub fn linear(&mut self, name: &str, d_in: usize, d_out: usize, bias: bool) -> Result<Linear> {
+        let weight = self
+            .source
+            .take(&format!("{name}.weight"), &[d_out, d_in])?;
+        let weight = TensorData::new(transpose(&weight, d_out, d_in), [d_in, d_out]);
+        let bias = match bias {
+            true => Some(self.vector(&format!("{name}.bias"), d_out)?),
+            false => None,
+        };
+        Ok(Linear {
+            weight: Param::from_tensor(Tensor::from_data(weight, &self.device)),
+            bias,
+        })
+    }
+
+    pub fn rms_norm(&mut self, name: &str, d: usize, epsilon: f64) -> Result<RmsNorm> {
+        Ok(RmsNorm {
+            gamma: self.vector(&format!("{name}.weight"), d)?,
+            epsilon,
+        })
+    }
+
+    pub fn finish(self) -> Result<()> {
+        self.source.finish()
+    }
+}
+
+/// Seeded random initialisation as transformers does it: weights ~ N(0, 0.02²)
+/// (`initializer_range`), biases 0, norm scales 1.
+pub struct RandomInit {
+    rng: ChaCha8Rng,
+    std: f32,
+}
+
+impl RandomInit {
+    pub fn new(seed: u64) -> Self {
+        RandomInit {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            std: 0.02,
+        }
+    }
+}
+
+impl WeightSource for RandomInit {
+    fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
+        let len = shape.iter().product();
+        Ok(if name.ends_with("norm.weight") {
+            vec![1.0; len]
+        } else if name.ends_with(".bias") {
+            vec![0.0; len]
+        } else {
+            (0..len)
+                .map(|_| self.std * standard_normal(&mut self.rng))
+                .collect()
+        })
+    }
+}
+
+/// Box–Muller, one draw per call.
+fn standard_normal(rng: &mut ChaCha8Rng) -> f32 {
+    use rand::RngExt;
+    let u1: f64 = rng.random_range(f64::EPSILON..1.0);
+    let u2: f64 = rng.random();
+    ((-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()) as f32
+}
+
+/// The tensors of a Hugging Face checkpoint folder: `model.safetensors`, or the shards listed
+/// in `model.safetensors.index.json`. Values are converted to f32 (from f32, bf16 or f16).
+pub struct CheckpointWeights {
+    dir: PathBuf,
+    /// name → its raw bytes, converted to f32 when taken (a bf16 checkpoint stays half size
+    /// until then).
+    tensors: BTreeMap<String, RawTensor>,
+    tied_embeddings: bool,
+}
+
+struct RawTensor {
+    file: PathBuf,
+    dtype: Dtype,
+    shape: Vec<usize>,
+    bytes: Vec<u8>,
+}
+
+/// Tensors a checkpoint may hold that the model does not use.
+fn ignorable(name: &str) -> bool {
+    name.ends_with("rotary_emb.inv_freq")
+}
+
+impl CheckpointWeights {
+    pub fn open(dir: &Path, tied_embeddings: bool) -> Result<Self> {
+        let files = checkpoint_files(dir)?;
+        let mut tensors = BTreeMap::new();
+        for file in files {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let st = SafeTensors::deserialize(&bytes)
+                .with_context(|| format!("{} is not a valid safetensors file", file.display()))?;
+            for (name, view) in st.tensors() {
+                let raw = RawTensor {
+                    file: file.clone(),
+                    dtype: view.dtype(),
+                    shape: view.shape().to_vec(),
+                    bytes: view.data().to_vec(),
+                };
+                tensors.insert(name, raw);
+            }
+        }
+        Ok(CheckpointWeights {
+            dir: dir.to_path_buf(),
+            tensors,
+            tied_embeddings,
+        })
+    }
+}
+
+impl WeightSource for CheckpointWeights {
+    fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
+        let Some(raw) = self.tensors.remove(name) else {
+            bail!(
+                "tensor `{name}` (shape {shape:?}) is missing from the checkpoint in {}; \
+                 is config.json the one that came with these weights?",
+                self.dir.display()
+            );
+        };
+        if raw.shape != shape {
+            bail!(
+                "tensor `{name}` in {} has shape {:?}, but config.json implies {shape:?}",
+                raw.file.display(),
+                raw.shape
+            );
+        }
+        to_f32(raw.dtype, &raw.bytes)
+            .with_context(|| format!("tensor `{name}` in {}", raw.file.display()))
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        // A tied checkpoint may still carry a copy of the embedding as `lm_head.weight`.
+        if self.tied_embeddings {
+            self.tensors.remove("lm_head.weight");
+        }
+        let unused: Vec<&String> = self
+            .tensors
+            .keys()
+            .filter(|name| !ignorable(name))
+            .collect();
+        if !unused.is_empty() {
+            let shown: Vec<&str> = unused.iter().take(5).map(|s| s.as_str()).collect();
+            bail!(
+                "the checkpoint in {} has {} tensor(s) the model does not use (e.g. {}); \
+                 the architecture in config.json does not match the weights",
+                self.dir.display(),
+                unused.len(),
+                shown.join(", ")
+            );
+        }
+        Ok(())
+    }
+}
+
+/// `model.safetensors`, or every shard named by `model.safetensors.index.json`.
+fn checkpoint_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let single = dir.join("model.safetensors");
+    let index = dir.join("model.safetensors.index.json");
+    if index.exists() {
+        let text = std::fs::read_to_string(&index)
+            .with_context(|| format!("cannot read {}", index.display()))?;
+        let json: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid JSON", index.display()))?;
+        let map = json
+            .get("weight_map")
+            .and_then(|m| m.as_object())
+            .with_context(|| format!("{} has no `weight_map` object", index.display()))?;
+        let shards: BTreeSet<&str> = map.values().filter_map(|v| v.as_str()).collect();
+        let files: Vec<PathBuf> = shards.iter().map(|shard| dir.join(shard)).collect();
+        if let Some(missing) = files.iter().find(|f| !f.exists()) {
+            bail!(
+                "{} lists the shard {}, which does not exist",
+                index.display(),
+                missing.display()
+            );
+        }
+        return Ok(files);
+    }
+    if single.exists() {
+        return Ok(vec![single]);
+    }
+    let found: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot open the model folder {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    bail!(
+        "no weights in {}: expected model.safetensors or model.safetensors.index.json with its shards \
+         (found: {}); PyTorch .bin checkpoints must be converted to safetensors first",
+        dir.display(),
+        if found.is_empty() {
+            "nothing".to_string()
+        } else {
+            found.join(", ")
+        }
+    )
+}
+
+/// Little-endian f32, bf16 or f16 bytes as f32 values.
+fn to_f32(dtype: Dtype, bytes: &[u8]) -> Result<Vec<f32>> {
+    Ok(match dtype {
+        Dtype::F32 => bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
+        Dtype::BF16 => bytes
+            .chunks_exact(2)
+            .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
+        Dtype::F16 => bytes
+            .chunks_exact(2)
+            .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
+        other => bail!("dtype {other:?} is not supported (f32, bf16 and f16 are)"),
+    })
+}
+
+/// Which float format a checkpoint is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveDtype {
+    F32,
+    BF16,
+}
+
+/// Writes named host tensors as one safetensors file (atomically: temporary file, then rename).
+pub fn write_safetensors(
+    path: &Path,
+    tensors: &[(String, HostTensor)],
+    dtype: SaveDtype,
+) -> Result<()> {
+    let encoded: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+        .iter()
+        .map(|(name, t)| {
+            let bytes = match dtype {
+                SaveDtype::F32 => t.data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                SaveDtype::BF16 => t
+                    .data
+                    .iter()
+                    .flat_map(|v| half::bf16::from_f32(*v).to_le_bytes())
+                    .collect(),
+            };
+            (name.clone(), t.shape.clone(), bytes)
+        })
+        .collect();
+    let st_dtype = match dtype {
+        SaveDtype::F32 => Dtype::F32,
+        SaveDtype::BF16 => Dtype::BF16,
+    };
+    let views = encoded
+        .iter()
+        .map(|(name, shape, bytes)| {
+            safetensors::tensor::TensorView::new(st_dtype, shape.clone(), bytes)
+                .map(|view| (name.clone(), view))
+                .with_context(|| format!("tensor `{name}` does not match its shape {shape:?}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let metadata = Some(
+        [("format".to_string(), "pt".to_string())]
+            .into_iter()
+            .collect(),
+    );
+    let bytes = safetensors::serialize(views, metadata).context("cannot encode safetensors")?;
+    crate::store::write_atomic(path, |file| Ok(std::io::Write::write_all(file, &bytes)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transposing_twice_is_the_identity() {
+        let data: Vec<f32> = (0..6).map(|i| i as f32).collect();
+        let t = transpose(&data, 2, 3);
+        assert_eq!(t, vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+        assert_eq!(transpose(&t, 3, 2), data);
+    }
+
+    #[test]
+    fn half_precision_bytes_convert_exactly() {
+        let bf16 = half::bf16::from_f32(1.5).to_le_bytes();
+        let f16 = half::f16::from_f32(-0.25).to_le_bytes();
+        assert_eq!(to_f32(Dtype::BF16, &bf16).unwrap(), vec![1.5]);
+        assert_eq!(to_f32(Dtype::F16, &f16).unwrap(), vec![-0.25]);
+        assert!(to_f32(Dtype::I64, &[0; 8]).is_err());
+    }
+
+    #[test]
+    fn random_init_is_seeded_and_has_the_transformers_scale() {
+        let a = RandomInit::new(3).take("w", &[4000]).unwrap();
+        let b = RandomInit::new(3).take("w", &[4000]).unwrap();
+        assert_eq!(a, b);
+        let std = (a.iter().map(|v| v * v).sum::<f32>() / a.len() as f32).sqrt();
+        assert!((std - 0.02).abs() < 0.001, "{std}");
+        assert_eq!(
+            RandomInit::new(3).take("model.norm.weight", &[2]).unwrap(),
+            vec![1.0, 1.0]
+        );
+        assert_eq!(
+            RandomInit::new(3).take("x.bias", &[2]).unwrap(),
+            vec![0.0, 0.0]
+        );
+    }
+}
