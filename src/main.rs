@@ -99,8 +99,10 @@ enum ModelCommand {
 
 #[derive(Subcommand)]
 enum TokenizerCommand {
-    /// Train a byte-level BPE tokenizer on a text file (one training sequence per line).
+    /// Train a byte-level BPE tokenizer on a task file or a text file.
     Train {
+        /// A task file (.parquet or .jsonl: its prompts and reference responses) or plain text
+        /// (one training sequence per line).
         #[arg(long)]
         data: PathBuf,
         /// Vocabulary size, including the 256 byte symbols and <|endoftext|>.

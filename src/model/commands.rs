@@ -165,9 +165,9 @@ pub fn info_command(model: &str) -> Result<String> {
     writeln!(out, "architecture      {:?}", config.architecture)?;
     writeln!(
         out,
-        "parameters        {} ({:.3}B)",
+        "parameters        {} ({:.2}M)",
         config.num_parameters(),
-        config.num_parameters() as f64 / 1e9
+        config.num_parameters() as f64 / 1e6
     )?;
     writeln!(out, "layers            {}", config.num_layers)?;
     writeln!(

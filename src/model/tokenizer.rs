@@ -124,18 +124,33 @@ impl Tokenizer {
         })
     }
 
-    /// `repro tokenizer train`: one line of `data` per training sequence.
+    /// `repro tokenizer train`: a task file (`.parquet`, `.jsonl`: every prompt and reference
+    /// response) or plain text (one training sequence per line).
     pub fn train_from_file(data: &Path, vocab_size: usize) -> Result<Self> {
-        let text = std::fs::read_to_string(data)
-            .with_context(|| format!("cannot read {}", data.display()))?;
-        if text.trim().is_empty() {
+        let is_task_file = matches!(
+            data.extension().and_then(|e| e.to_str()),
+            Some("parquet" | "jsonl")
+        );
+        let sequences: Vec<String> = if is_task_file {
+            crate::tasks::data::load(data)?
+                .into_iter()
+                .flat_map(|example| {
+                    let response = example.answer.unwrap_or_else(|| example.hint.concat());
+                    [example.question, response]
+                })
+                .collect()
+        } else {
+            let text = std::fs::read_to_string(data)
+                .with_context(|| format!("cannot read {}", data.display()))?;
+            text.lines().map(str::to_string).collect()
+        };
+        if sequences.iter().all(|s| s.trim().is_empty()) {
             bail!(
-                "{} is empty; BPE needs text to learn merges from",
+                "{} holds no text; BPE needs text to learn merges from",
                 data.display()
             );
         }
-        let lines: Vec<String> = text.lines().map(str::to_string).collect();
-        Self::train_bpe(lines.into_iter(), vocab_size)
+        Self::train_bpe(sequences.into_iter(), vocab_size)
     }
 }
 

@@ -1,0 +1,130 @@
+//! The model commands as a newcomer runs them: train a tokenizer on generated task data, create
+//! a tiny random model, generate from it; and the errors for a wrong folder or a missing backend.
+
+use crate::{repro, scratch};
+
+fn stdout(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn tokenizer_train_then_model_init_then_generate() {
+    let dir = scratch("model-cli");
+    let data = dir.join("countdown.parquet");
+    let tokenizer = dir.join("tokenizer.json");
+    let model = dir.join("tiny");
+    let run = |args: &[&str]| repro(args.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+    stdout(&run(&[
+        "data",
+        "generate",
+        "countdown",
+        "-n",
+        "200",
+        "-o",
+        data.to_str().unwrap(),
+    ]));
+    stdout(&run(&[
+        "tokenizer",
+        "train",
+        "--data",
+        data.to_str().unwrap(),
+        "--vocab",
+        "400",
+        "-o",
+        tokenizer.to_str().unwrap(),
+    ]));
+    stdout(&run(&[
+        "model",
+        "init",
+        "--preset",
+        "tiny-1m",
+        "--tokenizer",
+        tokenizer.to_str().unwrap(),
+        "-o",
+        model.to_str().unwrap(),
+    ]));
+    for file in ["config.json", "model.safetensors", "tokenizer.json"] {
+        assert!(model.join(file).is_file(), "{file}");
+    }
+    let info = stdout(&run(&["model", "info", model.to_str().unwrap()]));
+    assert!(info.contains("vocabulary        400"), "{info}");
+
+    let generate = |extra: &[&str]| {
+        let mut args = vec![
+            "generate",
+            "--model",
+            model.to_str().unwrap(),
+            "--prompt",
+            "Using the numbers [3, 7, 25]",
+            "--max-new-tokens",
+            "8",
+        ];
+        args.extend_from_slice(extra);
+        stdout(&run(&args))
+    };
+    let greedy = generate(&[]);
+    assert!(
+        greedy.contains("completion 1 (8 tokens, ended by max tokens"),
+        "{greedy}"
+    );
+    let text = |out: &str| {
+        out.lines()
+            .filter(|l| !l.contains("tokens/s"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        text(&greedy),
+        text(&generate(&[])),
+        "greedy decoding is deterministic"
+    );
+    let sampled = generate(&["--n", "3", "--temperature", "1.0", "--seed", "4"]);
+    assert_eq!(sampled.matches("--- completion").count(), 3);
+    assert_eq!(
+        text(&sampled),
+        text(&generate(&[
+            "--n",
+            "3",
+            "--temperature",
+            "1.0",
+            "--seed",
+            "4"
+        ]))
+    );
+}
+
+#[test]
+fn model_errors_say_what_is_wrong() {
+    let dir = scratch("model-cli-errors");
+    let output = repro([
+        "generate",
+        "--model",
+        dir.to_str().unwrap(),
+        "--prompt",
+        "hi",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("tokenizer.json"), "{stderr}");
+
+    let output = repro(["model", "info", "gpt-5"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown model preset \"gpt-5\"") && stderr.contains("qwen2.5-0.5b"),
+        "{stderr}"
+    );
+
+    if !cfg!(feature = "cuda") {
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/parity/qwen2");
+        let output = repro([
+            "generate", "--model", fixture, "--prompt", "9 * 9", "--device", "cuda",
+        ]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--features cuda"), "{stderr}");
+    }
+}
