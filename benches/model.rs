@@ -18,7 +18,13 @@ use repro::model::logprobs::token_logprobs;
 use repro::model::presets;
 use repro::model::sampling::Sampling;
 use repro::model::weights::RandomInit;
-use repro::model::{ModelConfig, Transformer};
+use repro::model::{DeviceKind, ModelConfig, Transformer};
+
+/// The CPU unless `REPRO_DEVICE` names another backend (`REPRO_DEVICE=cuda cargo bench
+/// --features cuda --bench model`).
+fn device() -> Device {
+    std::env::var("REPRO_DEVICE").map_or(Ok(DeviceKind::Cpu), |name| name.parse()).and_then(DeviceKind::device).expect("a usable device")
+}
 
 /// Fixed pseudo-random token rows (a linear congruential sequence), identical across commits.
 fn token_rows(batch: usize, len: usize, vocab: usize, salt: u64) -> Vec<Vec<u32>> {
@@ -55,8 +61,8 @@ fn options(max_new_tokens: usize, use_cache: bool) -> GenerateOptions {
 }
 
 fn matmul_peak(c: &mut Criterion) {
-    let device = Device::flex();
-    let n = 1024;
+    let device = device();
+    let n: usize = 1024;
     let values: Vec<f32> = (0..n * n)
         .map(|i| ((i * 7919) % 1000) as f32 / 1000.0)
         .collect();
@@ -71,7 +77,7 @@ fn matmul_peak(c: &mut Criterion) {
 }
 
 fn forward(c: &mut Criterion, name: &str, config: &ModelConfig, batch: usize, len: usize) {
-    let device = Device::flex();
+    let device = device();
     let model = model(config, &device);
     let rows = token_rows(batch, len, config.vocab_size, 1);
     let (tokens, valid) = right_pad(&rows, 0);
@@ -97,7 +103,7 @@ fn generation(
     new_tokens: usize,
     caches: &[bool],
 ) {
-    let device = Device::flex();
+    let device = device();
     let model = model(config, &device);
     let mut group = c.benchmark_group(format!("{name}/generate_{new_tokens}"));
     group
@@ -124,7 +130,7 @@ fn generation(
 
 /// Forward, backward and an AdamW step on the token-mean negative log-likelihood (an SFT step).
 fn train_step(c: &mut Criterion, name: &str, config: &ModelConfig, batch: usize, len: usize) {
-    let device = Device::flex().autodiff();
+    let device = device().autodiff();
     let mut model = Some(model(config, &device));
     let mut optimizer = AdamWConfig::new().init();
     let rows = token_rows(batch, len, config.vocab_size, 3);
@@ -171,5 +177,10 @@ fn qwen_05b(c: &mut Criterion) {
     train_step(c, "qwen2.5-0.5b", &config, 1, 64);
 }
 
-criterion_group!(benches, tiny, qwen_05b);
+criterion_group! {
+    name = benches;
+    // No report plots: they need a system font, and the figures that matter are printed.
+    config = Criterion::default().without_plots();
+    targets = tiny, qwen_05b
+}
 criterion_main!(benches);

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use repro::model::Transformer;
+use repro::model::{DeviceKind, Transformer};
 use repro::model::batch::{Inputs, left_pad};
 use repro::model::checkpoint;
 use repro::model::generate::{GenerateOptions, generate};
@@ -18,6 +18,11 @@ use safetensors::SafeTensors;
 use serde_json::Value;
 
 use crate::scratch;
+
+/// The CPU unless `REPRO_DEVICE` names another backend (see scripts/gpu_checks.sh).
+fn device() -> Device {
+    std::env::var("REPRO_DEVICE").map_or(Ok(DeviceKind::Cpu), |name| name.parse()).and_then(DeviceKind::device).unwrap()
+}
 
 const ARCHITECTURES: [&str; 2] = ["qwen2", "llama"];
 
@@ -105,7 +110,7 @@ fn the_tokenizer_gives_the_transformers_token_ids() {
 
 #[test]
 fn logits_match_transformers_one_prompt_at_a_time_and_left_padded() {
-    let device = Device::flex();
+    let device = device();
     for arch in ARCHITECTURES {
         let model = checkpoint::load(&fixture(arch), &device).unwrap();
         let expected = expected(arch);
@@ -132,7 +137,7 @@ fn logits_match_transformers_one_prompt_at_a_time_and_left_padded() {
 
 #[test]
 fn greedy_tokens_match_transformers_with_and_without_the_cache() {
-    let device = Device::flex();
+    let device = device();
     for arch in ARCHITECTURES {
         let model = checkpoint::load(&fixture(arch), &device).unwrap();
         let expected = expected(arch);
@@ -161,7 +166,7 @@ fn greedy_tokens_match_transformers_with_and_without_the_cache() {
 
 #[test]
 fn generation_stops_at_a_stop_token_and_reports_log_probabilities() {
-    let device = Device::flex();
+    let device = device();
     let model = checkpoint::load(&fixture("qwen2"), &device).unwrap();
     let expected = expected("qwen2");
     // Make the fourth greedy token of prompt 0 a stop token: the row ends there.
@@ -190,7 +195,7 @@ fn generation_stops_at_a_stop_token_and_reports_log_probabilities() {
 
 #[test]
 fn sampling_is_deterministic_per_seed_and_independent_of_the_batch() {
-    let device = Device::flex();
+    let device = device();
     let model = checkpoint::load(&fixture("llama"), &device).unwrap();
     let prompts = expected("llama").input_ids;
     let options = |seed| GenerateOptions {
@@ -219,7 +224,7 @@ fn sampling_is_deterministic_per_seed_and_independent_of_the_batch() {
 
 #[test]
 fn a_saved_checkpoint_reloads_bit_for_bit_and_bf16_stays_close() {
-    let device = Device::flex();
+    let device = device();
     let dir = scratch("save-reload");
     for arch in ARCHITECTURES {
         let model = checkpoint::load(&fixture(arch), &device).unwrap();
@@ -302,7 +307,7 @@ fn rewrite(
 
 #[test]
 fn a_sharded_checkpoint_loads_to_the_same_model() {
-    let device = Device::flex();
+    let device = device();
     let dir = scratch("sharded").join("qwen2");
     rewrite("qwen2", &dir, 3, |_, shape, data| Some((shape, data)));
     assert!(dir.join("model-00003-of-00003.safetensors").exists());
@@ -317,7 +322,7 @@ fn a_sharded_checkpoint_loads_to_the_same_model() {
 
 #[test]
 fn a_missing_or_misshaped_tensor_is_named_in_the_error() {
-    let device = Device::flex();
+    let device = device();
     let root = scratch("bad-checkpoints");
     let missing = root.join("missing");
     rewrite("qwen2", &missing, 1, |name, shape, data| {
