@@ -23,7 +23,10 @@ use repro::model::{DeviceKind, ModelConfig, Transformer};
 /// The CPU unless `REPRO_DEVICE` names another backend (`REPRO_DEVICE=cuda cargo bench
 /// --features cuda --bench model`).
 fn device() -> Device {
-    std::env::var("REPRO_DEVICE").map_or(Ok(DeviceKind::Cpu), |name| name.parse()).and_then(DeviceKind::device).expect("a usable device")
+    std::env::var("REPRO_DEVICE")
+        .map_or(Ok(DeviceKind::Cpu), |name| name.parse())
+        .and_then(DeviceKind::device)
+        .expect("a usable device")
 }
 
 /// Fixed pseudo-random token rows (a linear congruential sequence), identical across commits.

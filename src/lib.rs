@@ -7,6 +7,7 @@
 //! - `metrics`    — tidy Parquet metric tables
 //! - `plot`       — figures from Parquet only
 //! - `model`      — Qwen2/Llama transformers on burn, HF weights, tokenizers, rollouts
+//! - `train`      — SFT and GRPO/UFT fine-tuning steps, AdamW, evaluation
 //! - `theory`     — the paper's §4 search-tree problem and Algorithm 2, simulated
 //! - `algo`       — the paper's maths as pure functions (hint schedules, ...)
 //! - `tasks`      — prompts, official reward functions, data generators
@@ -22,3 +23,4 @@ pub mod runner;
 pub mod store;
 pub mod tasks;
 pub mod theory;
+pub mod train;

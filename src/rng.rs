@@ -29,6 +29,12 @@ pub fn keyed_rng(keys: &[u64]) -> ChaCha8Rng {
     ChaCha8Rng::from_seed(seed)
 }
 
+/// One 64-bit key from a tuple of keys (for APIs that take a single seed).
+pub fn combined_key(keys: &[u64]) -> u64 {
+    use rand::Rng;
+    keyed_rng(keys).next_u64()
+}
+
 /// A stable 64-bit hash of a short label, to use strings as `keyed_rng` keys.
 pub fn label_key(label: &str) -> u64 {
     // FNV-1a: fixed across platforms and releases, unlike `std`'s hasher.

@@ -7,13 +7,13 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use repro::model::{DeviceKind, Transformer};
 use repro::model::batch::{Inputs, left_pad};
 use repro::model::checkpoint;
 use repro::model::generate::{GenerateOptions, generate};
 use repro::model::sampling::Sampling;
 use repro::model::tokenizer::Tokenizer;
 use repro::model::weights::SaveDtype;
+use repro::model::{DeviceKind, Transformer};
 use safetensors::SafeTensors;
 use serde_json::Value;
 
@@ -21,7 +21,10 @@ use crate::scratch;
 
 /// The CPU unless `REPRO_DEVICE` names another backend (see scripts/gpu_checks.sh).
 fn device() -> Device {
-    std::env::var("REPRO_DEVICE").map_or(Ok(DeviceKind::Cpu), |name| name.parse()).and_then(DeviceKind::device).unwrap()
+    std::env::var("REPRO_DEVICE")
+        .map_or(Ok(DeviceKind::Cpu), |name| name.parse())
+        .and_then(DeviceKind::device)
+        .unwrap()
 }
 
 const ARCHITECTURES: [&str; 2] = ["qwen2", "llama"];

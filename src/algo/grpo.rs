@@ -16,7 +16,10 @@ use burn::tensor::Tensor;
 /// # Shapes
 /// rewards: [groups · group_size] → [groups · group_size]
 pub fn group_advantages(rewards: &[f32], group_size: usize) -> Vec<f32> {
-    assert!(group_size > 0 && rewards.len() % group_size == 0, "rewards come in whole groups");
+    assert!(
+        group_size > 0 && rewards.len() % group_size == 0,
+        "rewards come in whole groups"
+    );
     const EPSILON: f32 = 1e-6;
     rewards
         .chunks(group_size)
@@ -26,7 +29,8 @@ pub fn group_advantages(rewards: &[f32], group_size: usize) -> Vec<f32> {
             } else {
                 let n = group.len() as f32;
                 let mean = group.iter().sum::<f32>() / n;
-                let variance = group.iter().map(|r| (r - mean) * (r - mean)).sum::<f32>() / (n - 1.0);
+                let variance =
+                    group.iter().map(|r| (r - mean) * (r - mean)).sum::<f32>() / (n - 1.0);
                 (mean, variance.sqrt())
             };
             group.iter().map(move |r| (r - mean) / (std + EPSILON))
@@ -70,7 +74,11 @@ pub fn policy_loss(
     let ratio = log_ratio.clone().exp();
     let unclipped = advantages.clone().neg() * ratio.clone();
     let clipped = advantages.neg() * ratio.clamp(1.0 - clip, 1.0 + clip);
-    let clip_active = clipped.clone().detach().greater(unclipped.clone().detach()).float();
+    let clip_active = clipped
+        .clone()
+        .detach()
+        .greater(unclipped.clone().detach())
+        .float();
     let loss = masked_mean(unclipped.max_pair(clipped), mask.clone());
     let stats = PolicyStats {
         clip_fraction: masked_mean(clip_active, mask.clone()).into_scalar::<f32>(),
@@ -141,7 +149,11 @@ mod tests {
         let adv = tensor(&[1.0, -1.0, 2.0, 5.0], [2, 2], &device);
         let mask = tensor(&[1.0, 1.0, 1.0, 0.0], [2, 2], &device);
         let (loss, _) = policy_loss(new.clone(), old, adv, mask, 0.2);
-        let grad = new.grad(&loss.backward()).unwrap().try_into_vec_as::<f32>().unwrap();
+        let grad = new
+            .grad(&loss.backward())
+            .unwrap()
+            .try_into_vec_as::<f32>()
+            .unwrap();
         let expected = [-1.0 / 3.0, 0.0, -2.0 / 3.0, 0.0]; // token 2 is clipped, token 4 is padding
         for (got, want) in grad.iter().zip(expected) {
             assert!((got - want).abs() < 1e-6, "{grad:?}");
@@ -161,7 +173,11 @@ mod tests {
             tensor(&[1.0; 4], [2, 2], &device),
             0.2,
         );
-        let grad = new.grad(&loss.backward()).unwrap().try_into_vec_as::<f32>().unwrap();
+        let grad = new
+            .grad(&loss.backward())
+            .unwrap()
+            .try_into_vec_as::<f32>()
+            .unwrap();
         assert!(grad.iter().all(|&g| g == 0.0), "{grad:?}");
     }
 
@@ -171,7 +187,9 @@ mod tests {
         let device = Device::flex();
         let logp = tensor(&[0.0, 0.0, 1.0, -20.0], [1, 4], &device);
         let reference = tensor(&[0.0, 1.0, 0.0, 0.0], [1, 4], &device);
-        let kl = low_var_kl(logp, reference).try_into_vec_as::<f32>().unwrap();
+        let kl = low_var_kl(logp, reference)
+            .try_into_vec_as::<f32>()
+            .unwrap();
         let expected = [0.0, 0.718_282, 0.367_879, 10.0];
         for (got, want) in kl.iter().zip(expected) {
             assert!((got - want).abs() < 1e-5, "{kl:?}");

@@ -24,12 +24,25 @@ mod tests {
         // Log-probs (−1, −2 | −3, −4); the mask keeps −2, −3, −4: loss = 9/3 = 3.
         // Gradient: −1/3 on the three masked-in tokens, 0 on the prompt token.
         let device = Device::flex().autodiff();
-        let logprobs = Tensor::<2>::from_data(TensorData::new(vec![-1.0f32, -2.0, -3.0, -4.0], [2, 2]), &device)
-            .require_grad();
-        let mask = Tensor::<2>::from_data(TensorData::new(vec![0.0f32, 1.0, 1.0, 1.0], [2, 2]), &device);
+        let logprobs = Tensor::<2>::from_data(
+            TensorData::new(vec![-1.0f32, -2.0, -3.0, -4.0], [2, 2]),
+            &device,
+        )
+        .require_grad();
+        let mask = Tensor::<2>::from_data(
+            TensorData::new(vec![0.0f32, 1.0, 1.0, 1.0], [2, 2]),
+            &device,
+        );
         let loss = sft_loss(logprobs.clone(), mask);
         assert!((loss.clone().into_scalar::<f32>() - 3.0).abs() < 1e-6);
-        let grad = logprobs.grad(&loss.backward()).unwrap().try_into_vec_as::<f32>().unwrap();
-        assert_eq!(grad.iter().map(|g| (g * 3.0).round()).collect::<Vec<_>>(), vec![0.0, -1.0, -1.0, -1.0]);
+        let grad = logprobs
+            .grad(&loss.backward())
+            .unwrap()
+            .try_into_vec_as::<f32>()
+            .unwrap();
+        assert_eq!(
+            grad.iter().map(|g| (g * 3.0).round()).collect::<Vec<_>>(),
+            vec![0.0, -1.0, -1.0, -1.0]
+        );
     }
 }

@@ -60,13 +60,22 @@ pub struct LossWeights {
 
 impl Default for LossWeights {
     fn default() -> Self {
-        LossWeights { hint: 0.001, kl: 0.001, entropy: 0.001, clip: 0.2, hint_reduction: HintReduction::TokenMean }
+        LossWeights {
+            hint: 0.001,
+            kl: 0.001,
+            entropy: 0.001,
+            clip: 0.2,
+            hint_reduction: HintReduction::TokenMean,
+        }
     }
 }
 
 /// The per-token inputs of one micro-batch, all [batch, len] over next-token positions.
 pub struct MicroBatch {
+    /// log π at the rollout temperature (policy, KL).
     pub logprobs: Tensor<2>,
+    /// log π from logits clamped to [−100, 100] at T = 1 (the hint term; `dp_actor.py`).
+    pub hint_logprobs: Tensor<2>,
     pub old_logprobs: Tensor<2>,
     pub ref_logprobs: Tensor<2>,
     pub entropy: Tensor<2>,
@@ -88,12 +97,31 @@ pub struct LossStats {
 }
 
 /// The total loss of one micro-batch, divided by the number of micro-batches accumulated.
-pub fn total_loss(batch: MicroBatch, weights: &LossWeights, grad_accum: usize) -> (Tensor<1>, LossStats) {
-    let MicroBatch { logprobs, old_logprobs, ref_logprobs, entropy, advantages, response_mask, hint_mask } = batch;
-    let (pg, policy) = policy_loss(logprobs.clone(), old_logprobs, advantages, response_mask.clone(), weights.clip);
+pub fn total_loss(
+    batch: MicroBatch,
+    weights: &LossWeights,
+    grad_accum: usize,
+) -> (Tensor<1>, LossStats) {
+    let MicroBatch {
+        logprobs,
+        hint_logprobs,
+        old_logprobs,
+        ref_logprobs,
+        entropy,
+        advantages,
+        response_mask,
+        hint_mask,
+    } = batch;
+    let (pg, policy) = policy_loss(
+        logprobs.clone(),
+        old_logprobs,
+        advantages,
+        response_mask.clone(),
+        weights.clip,
+    );
     let entropy = masked_mean(entropy, response_mask.clone());
     let kl = masked_mean(low_var_kl(logprobs.clone(), ref_logprobs), response_mask);
-    let hint = hint_nll(logprobs, hint_mask, weights.hint_reduction);
+    let hint = hint_nll(hint_logprobs, hint_mask, weights.hint_reduction);
     let stats = LossStats {
         policy_loss: pg.clone().into_scalar::<f32>(),
         entropy: entropy.clone().into_scalar::<f32>(),
@@ -121,11 +149,18 @@ mod tests {
         let device = Device::flex();
         let lp = tensor(&[-1.0, -2.0, -3.0, -4.0, -5.0, -6.0], [2, 3], &device);
         let hint = tensor(&[1.0, 1.0, 0.0, 1.0, 0.0, 0.0], [2, 3], &device);
-        let token_mean = hint_nll(lp.clone(), hint.clone(), HintReduction::TokenMean).into_scalar::<f32>();
+        let token_mean =
+            hint_nll(lp.clone(), hint.clone(), HintReduction::TokenMean).into_scalar::<f32>();
         assert!((token_mean - 7.0 / 3.0).abs() < 1e-6);
-        let sequence_sum = hint_nll(lp.clone(), hint, HintReduction::SequenceSum).into_scalar::<f32>();
+        let sequence_sum =
+            hint_nll(lp.clone(), hint, HintReduction::SequenceSum).into_scalar::<f32>();
         assert!((sequence_sum - 3.5).abs() < 1e-6);
-        let none = hint_nll(lp, tensor(&[0.0; 6], [2, 3], &device), HintReduction::TokenMean).into_scalar::<f32>();
+        let none = hint_nll(
+            lp,
+            tensor(&[0.0; 6], [2, 3], &device),
+            HintReduction::TokenMean,
+        )
+        .into_scalar::<f32>();
         assert_eq!(none, 0.0);
     }
 
@@ -143,6 +178,7 @@ mod tests {
             let logprobs = tensor(&[-0.5; 5], [1, 5], &device).require_grad();
             let batch = MicroBatch {
                 logprobs: logprobs.clone(),
+                hint_logprobs: logprobs.clone(),
                 old_logprobs: tensor(&[-0.5; 5], [1, 5], &device),
                 ref_logprobs: tensor(&[-0.5; 5], [1, 5], &device),
                 entropy: zeros(),
@@ -151,7 +187,11 @@ mod tests {
                 hint_mask: hint_mask.clone(),
             };
             let (loss, _) = total_loss(batch, &weights, 1);
-            logprobs.grad(&loss.backward()).unwrap().try_into_vec_as::<f32>().unwrap()
+            logprobs
+                .grad(&loss.backward())
+                .unwrap()
+                .try_into_vec_as::<f32>()
+                .unwrap()
         };
         let hint_only = run(LossWeights::default(), 0.0);
         let beta = LossWeights::default().hint as f32;
@@ -159,8 +199,17 @@ mod tests {
         for (got, want) in hint_only.iter().zip(expected) {
             assert!((got - want).abs() < 1e-9, "{hint_only:?}");
         }
-        let policy_only = run(LossWeights { hint: 0.0, ..LossWeights::default() }, 1.0);
+        let policy_only = run(
+            LossWeights {
+                hint: 0.0,
+                ..LossWeights::default()
+            },
+            1.0,
+        );
         assert_eq!(&policy_only[..3], &[0.0, 0.0, 0.0]);
-        assert!(policy_only[3] < 0.0 && policy_only[4] < 0.0, "{policy_only:?}");
+        assert!(
+            policy_only[3] < 0.0 && policy_only[4] < 0.0,
+            "{policy_only:?}"
+        );
     }
 }

@@ -21,6 +21,9 @@ pub struct TokenLogprobs {
     pub entropy: Tensor<2>,
     /// [batch, len − 1]: 1 where token t + 1 is real, 0 where it is padding.
     pub valid: Tensor<2>,
+    /// [batch, len − 1]: log-probabilities from logits clamped to [−100, 100] at T = 1, the
+    /// form UFT's hint log-likelihood uses (`dp_actor.py`); present when asked for.
+    pub clamped: Option<Tensor<2>>,
 }
 
 /// Right-pads `sequences` with `pad` and scores every next token at `temperature`.
@@ -34,6 +37,18 @@ pub fn token_logprobs(
     temperature: f32,
     device: &Device,
 ) -> TokenLogprobs {
+    token_logprobs_with(model, sequences, pad, temperature, false, device)
+}
+
+/// As [`token_logprobs`], adding the clamped log-probabilities of the hint term when `clamped`.
+pub fn token_logprobs_with(
+    model: &Transformer,
+    sequences: &[Vec<u32>],
+    pad: u32,
+    temperature: f32,
+    clamped: bool,
+    device: &Device,
+) -> TokenLogprobs {
     assert!(
         sequences.iter().all(|s| s.len() >= 2),
         "a scored sequence needs at least two tokens"
@@ -41,14 +56,18 @@ pub fn token_logprobs(
     let (tokens, valid) = right_pad(sequences, pad);
     let [batch, len] = [tokens.len(), tokens[0].len()];
     let logits = model.forward(Inputs::full(&tokens, &valid, device)); // [batch, len, vocab]
-    let logits = logits.slice_dim(1, 0..len - 1) / temperature as f64; // [batch, len − 1, vocab]
-    let log_p = log_softmax(logits, 2); // [batch, len − 1, vocab]
+    let logits = logits.slice_dim(1, 0..len - 1); // [batch, len − 1, vocab]
     let targets: Vec<i64> = tokens
         .iter()
         .flat_map(|row| row[1..].iter().map(|&t| t as i64))
         .collect();
     let targets =
         Tensor::<3, Int>::from_data(TensorData::new(targets, [batch, len - 1, 1]), device);
+    let clamped = clamped.then(|| {
+        let log_p = log_softmax(logits.clone().clamp(-100.0, 100.0), 2);
+        log_p.gather(2, targets.clone()).squeeze_dim::<2>(2) // [batch, len − 1]
+    });
+    let log_p = log_softmax(logits / temperature as f64, 2); // [batch, len − 1, vocab]
     let logprobs = log_p.clone().gather(2, targets).squeeze_dim::<2>(2); // [batch, len − 1]
     let entropy = (log_p.clone().exp() * log_p)
         .sum_dim(2)
@@ -63,5 +82,6 @@ pub fn token_logprobs(
         logprobs,
         entropy,
         valid,
+        clamped,
     }
 }

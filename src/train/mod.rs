@@ -1,0 +1,15 @@
+//! Fine-tuning a language model the six ways the paper compares: SFT, and GRPO-based RFT, UFT,
+//! R³, staged RL and RFT with the cosine hint schedule (SFT→RFT is RFT started from an SFT
+//! checkpoint).
+//!
+//! - `data` — which examples a step sees (keyed shuffles, drop-last)
+//! - `optimizer` — AdamW with PyTorch's global-norm clipping, state keyed by parameter path
+//! - `rl` — one GRPO/UFT step, read top to bottom
+//! - `sft` — one SFT step and the cosine-with-warmup learning rate
+//! - `eval` — greedy pass@1 with the official rewards
+
+pub mod data;
+pub mod eval;
+pub mod optimizer;
+pub mod rl;
+pub mod sft;
