@@ -30,15 +30,19 @@ pub use schema::{Schema, Value};
 pub enum ExperimentKind {
     /// The paper's §4 search-tree problem with tabular softmax policies (`crate::theory`).
     TreeSearch,
+    /// Fine-tuning a language model with one of the paper's methods (`crate::train`).
+    FineTune,
 }
 
 impl ExperimentKind {
-    pub const ALL: &'static [ExperimentKind] = &[ExperimentKind::TreeSearch];
-    pub const NAMES: &'static [&'static str] = &["tree_search"];
+    pub const ALL: &'static [ExperimentKind] =
+        &[ExperimentKind::TreeSearch, ExperimentKind::FineTune];
+    pub const NAMES: &'static [&'static str] = &["tree_search", "fine_tune"];
 
     pub fn name(self) -> &'static str {
         match self {
             ExperimentKind::TreeSearch => "tree_search",
+            ExperimentKind::FineTune => "fine_tune",
         }
     }
 
@@ -49,6 +53,7 @@ impl ExperimentKind {
     pub fn schema(self) -> Schema {
         match self {
             ExperimentKind::TreeSearch => crate::theory::config::SCHEMA,
+            ExperimentKind::FineTune => crate::train::config::SCHEMA,
         }
     }
 
@@ -56,6 +61,7 @@ impl ExperimentKind {
     fn check_cell(self, cell: &Cell) -> Result<(), (&'static str, String)> {
         match self {
             ExperimentKind::TreeSearch => crate::theory::config::check_cell(cell),
+            ExperimentKind::FineTune => crate::train::config::check_cell(cell),
         }
     }
 }

@@ -226,7 +226,15 @@ fn run_cell(
             _ => {
                 let n = exp.seeds.len() as f64;
                 let mut report = |f: f64| progress((k as f64 + f) / n);
-                let rows = run_seed(exp.kind, cell, seed, &mut report);
+                let rows = match run_seed(exp.kind, cell, seed, &mut report) {
+                    Ok(rows) => rows,
+                    Err(error) => {
+                        summary.status = Status::Failed;
+                        summary.error = Some(format!("seed {seed}: {error:#}"));
+                        summary.write(&dir.summary())?;
+                        return Err(error.context(format!("seed {seed}")));
+                    }
+                };
                 if let Some(bad) = rows.iter().find(|r| !r.value.is_finite()) {
                     summary.status = Status::Failed;
                     summary.error = Some(format!(
@@ -259,14 +267,16 @@ fn run_seed(
     cell: &Cell,
     seed: u64,
     progress: &mut dyn FnMut(f64),
-) -> Vec<SeedRow> {
+) -> Result<Vec<SeedRow>> {
     match kind {
-        ExperimentKind::TreeSearch => crate::theory::run_seed(cell, seed, progress),
+        ExperimentKind::TreeSearch => Ok(crate::theory::run_seed(cell, seed, progress)),
+        ExperimentKind::FineTune => crate::train::run::run_seed(cell, seed, progress),
     }
 }
 
 fn summarize(kind: ExperimentKind, rows: &[SeedRow]) -> String {
     match kind {
         ExperimentKind::TreeSearch => crate::theory::summarize(rows),
+        ExperimentKind::FineTune => crate::train::run::summarize(rows),
     }
 }

@@ -2,14 +2,18 @@
 //! R³, staged RL and RFT with the cosine hint schedule (SFT→RFT is RFT started from an SFT
 //! checkpoint).
 //!
+//! - `config` — the `fine_tune` experiment kind's parameters
+//! - `run` — one seed of a `fine_tune` cell: data, tokenizer, model, stages, evaluation
 //! - `data` — which examples a step sees (keyed shuffles, drop-last)
 //! - `optimizer` — AdamW with PyTorch's global-norm clipping, state keyed by parameter path
 //! - `rl` — one GRPO/UFT step, read top to bottom
 //! - `sft` — one SFT step and the cosine-with-warmup learning rate
 //! - `eval` — greedy pass@1 with the official rewards
 
+pub mod config;
 pub mod data;
 pub mod eval;
 pub mod optimizer;
 pub mod rl;
+pub mod run;
 pub mod sft;

@@ -78,6 +78,8 @@ pub struct SftStepMetrics {
     pub loss: f64,
     pub grad_norm: f64,
     pub lr: f64,
+    /// Reference-solution tokens trained on this step (the annotation SFT consumes).
+    pub target_tokens: f64,
     pub tokens_per_second: f64,
     pub seconds: f64,
 }
@@ -113,6 +115,7 @@ pub fn sft_step(
     let mut accumulator = GradientsAccumulator::new();
     let mut loss_total = 0.0;
     let mut tokens = 0;
+    let mut target_tokens = 0.0;
     for micro in rows.chunks(config.micro_batch_examples) {
         let sequences: Vec<Vec<u32>> = micro.iter().map(|(_, s)| s.clone()).collect();
         tokens += sequences.iter().map(Vec::len).sum::<usize>();
@@ -125,6 +128,7 @@ pub fn sft_step(
                 (0..width).map(move |t| f32::from(t + 1 >= *question_len && t + 2 < s.len()))
             })
             .collect();
+        target_tokens += mask.iter().map(|&m| m as f64).sum::<f64>();
         let mask = Tensor::<2>::from_data(TensorData::new(mask, [batch, width]), device);
         let loss = sft_loss(scored.logprobs, mask) / grad_accum as f64;
         loss_total += loss.clone().into_scalar::<f64>();
@@ -142,6 +146,7 @@ pub fn sft_step(
         loss: loss_total,
         grad_norm,
         lr,
+        target_tokens,
         tokens_per_second: tokens as f64 / seconds,
         seconds,
     })

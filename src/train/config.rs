@@ -1,0 +1,338 @@
+//! Parameters of the `fine_tune` experiment kind: one method of the paper on one task with one
+//! model, every hyperparameter named once with its default (Table 1 and specification §1.4–1.5
+//! where the paper gives one; CPU-scale values where it is about sizes).
+//!
+//! Batch sizes are counted in **prompts** (RL) or **examples** (SFT); each RL prompt brings
+//! `rollouts` sequences.
+
+use crate::algo::schedule::HintSchedule;
+use crate::algo::uft::{HintReduction, LossWeights};
+use crate::experiment::Cell;
+use crate::experiment::schema::{Default, Kind, Param, Schema};
+use crate::model::presets;
+
+use super::optimizer::AdamWConfig;
+use super::rl::RlConfig;
+use super::sft::SftConfig;
+
+/// The methods compared in the paper (specification §1.6), plus the untrained base model.
+pub const METHODS: &[&str] = &[
+    "base",
+    "sft",
+    "rft",
+    "sft_rft",
+    "r3",
+    "stage",
+    "rft_cosine",
+    "uft",
+];
+
+const TASKS: &[&str] = &["countdown", "logic"];
+const TINY_MODELS: &[&str] = &["tiny-1m", "tiny-4m", "tiny-16m"];
+
+const fn int(name: &'static str, min: i64, max: i64, default: i64, doc: &'static str) -> Param {
+    Param {
+        name,
+        kind: Kind::Int { min, max },
+        default: Default::Int(default),
+        doc,
+    }
+}
+
+const fn float(name: &'static str, min: f64, max: f64, default: f64, doc: &'static str) -> Param {
+    Param {
+        name,
+        kind: Kind::Float { min, max },
+        default: Default::Float(default),
+        doc,
+    }
+}
+
+const PARAMS: &[Param] = &[
+    Param {
+        name: "method",
+        kind: Kind::Choice(METHODS),
+        default: Default::Str("uft"),
+        doc: "base (evaluate only), sft, rft, sft_rft (SFT, then RFT from its final model), r3 (uniform \
+              hint length, no log-likelihood), stage (staircase hints), rft_cosine (UFT's schedule, \
+              β = 0), uft (cosine/Binomial hints + β·hint log-likelihood)",
+    },
+    Param {
+        name: "task",
+        kind: Kind::Choice(TASKS),
+        default: Default::Str("countdown"),
+        doc: "generated task data",
+    },
+    Param {
+        name: "model",
+        kind: Kind::Choice(TINY_MODELS),
+        default: Default::Str("tiny-1m"),
+        doc: "model preset, randomly initialised (seeded) with the experiment's own tokenizer",
+    },
+    int(
+        "train_size",
+        8,
+        1_000_000,
+        256,
+        "generated training problems",
+    ),
+    int(
+        "test_size",
+        1,
+        100_000,
+        64,
+        "generated test problems (another seed of the generator)",
+    ),
+    int(
+        "vocab",
+        300,
+        100_000,
+        512,
+        "BPE vocabulary trained on the training problems",
+    ),
+    // RL (§1.4).
+    int("steps", 0, 100_000, 20, "T: RL steps (paper: 500)"),
+    int(
+        "t_hint",
+        1,
+        100_000,
+        12,
+        "T_hint: hints stop after this step (paper: 300 = 60 % of T)",
+    ),
+    float(
+        "p_high",
+        0.0,
+        1.0,
+        0.95,
+        "hint probability at the first step",
+    ),
+    float("p_low", 0.0, 1.0, 0.05, "hint probability at T_hint"),
+    int(
+        "prompts_per_step",
+        1,
+        100_000,
+        8,
+        "prompts per RL step (paper: 256)",
+    ),
+    int("rollouts", 1, 64, 4, "n: completions per prompt (paper: 4)"),
+    int(
+        "mini_batch_prompts",
+        1,
+        100_000,
+        4,
+        "prompts per optimizer update (paper: 64)",
+    ),
+    int(
+        "micro_batch_prompts",
+        1,
+        100_000,
+        2,
+        "prompts per forward/backward pass (paper: 4)",
+    ),
+    float(
+        "lr",
+        0.0,
+        1.0,
+        1e-4,
+        "RL learning rate, constant (paper: 1e-6 at 0.5B–3B)",
+    ),
+    float(
+        "beta",
+        0.0,
+        10.0,
+        0.001,
+        "β: weight of the hint log-likelihood (uft, stage; Table 1: 0.001)",
+    ),
+    float(
+        "kl_coef",
+        0.0,
+        10.0,
+        0.001,
+        "weight of the k3 KL to the initial model",
+    ),
+    float(
+        "entropy_coef",
+        0.0,
+        10.0,
+        0.001,
+        "weight of the entropy bonus",
+    ),
+    float("clip", 0.0, 1.0, 0.2, "PPO clip ε"),
+    int(
+        "max_new_tokens",
+        1,
+        4096,
+        48,
+        "response length cap (paper: 1024)",
+    ),
+    float(
+        "temperature",
+        0.01,
+        10.0,
+        1.0,
+        "rollout sampling temperature",
+    ),
+    int(
+        "test_freq",
+        1,
+        100_000,
+        5,
+        "evaluate every this many RL steps (paper: 25)",
+    ),
+    Param {
+        name: "hint_reduction",
+        kind: Kind::Choice(&["token_mean", "sequence_sum"]),
+        default: Default::Str("token_mean"),
+        doc: "hint log-likelihood: token-mean over the micro-batch (code) or per-sequence sum (eq. 3.3)",
+    },
+    // SFT (§1.5).
+    int("sft_epochs", 1, 1000, 5, "SFT epochs (Table 1: 5)"),
+    int("sft_max_steps", 1, 100_000, 500, "cap on SFT steps"),
+    int(
+        "sft_batch",
+        1,
+        100_000,
+        16,
+        "examples per SFT step (paper: 256)",
+    ),
+    int(
+        "sft_micro_batch",
+        1,
+        100_000,
+        8,
+        "examples per forward/backward pass (paper: 16)",
+    ),
+    float(
+        "sft_lr",
+        0.0,
+        1.0,
+        1e-3,
+        "peak SFT learning rate, cosine with 10 % warmup (paper: 1e-5)",
+    ),
+];
+
+pub const SCHEMA: Schema = Schema {
+    params: PARAMS,
+    method_param: "method",
+    method_options: &[],
+};
+
+/// A `fine_tune` cell, typed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FineTuneConfig {
+    pub method: String,
+    pub task: String,
+    pub model: String,
+    pub train_size: usize,
+    pub test_size: usize,
+    pub vocab: usize,
+    pub rl: RlConfig,
+    pub sft: SftConfig,
+    pub test_freq: u64,
+}
+
+impl FineTuneConfig {
+    pub fn from_cell(cell: &Cell, seed: u64) -> Self {
+        let int = |name| cell.get(name).as_int();
+        let float = |name| cell.get(name).as_float();
+        let method = cell.get("method").as_str().to_string();
+        let (p_low, p_high, t_hint) = (float("p_low"), float("p_high"), int("t_hint") as u64);
+        let schedule = match method.as_str() {
+            "uft" | "rft_cosine" => HintSchedule::Uft {
+                p_low,
+                p_high,
+                t_hint,
+            },
+            "r3" => HintSchedule::R3,
+            "stage" => HintSchedule::Stage { t_hint },
+            _ => HintSchedule::None,
+        };
+        // β multiplies the hint term for UFT and staged RL; R³ and RFT (cosine) turn it off (§1.6).
+        let hint_weight = match method.as_str() {
+            "r3" | "rft_cosine" => 0.0,
+            _ => float("beta"),
+        };
+        let hint_reduction = match cell.get("hint_reduction").as_str() {
+            "sequence_sum" => HintReduction::SequenceSum,
+            _ => HintReduction::TokenMean,
+        };
+        FineTuneConfig {
+            task: cell.get("task").as_str().to_string(),
+            model: cell.get("model").as_str().to_string(),
+            train_size: int("train_size") as usize,
+            test_size: int("test_size") as usize,
+            vocab: int("vocab") as usize,
+            rl: RlConfig {
+                schedule,
+                steps: int("steps") as u64,
+                prompts_per_step: int("prompts_per_step") as usize,
+                rollouts: int("rollouts") as usize,
+                mini_batch_prompts: int("mini_batch_prompts") as usize,
+                micro_batch_prompts: int("micro_batch_prompts") as usize,
+                lr: float("lr"),
+                optimizer: AdamWConfig::RL,
+                loss: LossWeights {
+                    hint: hint_weight,
+                    kl: float("kl_coef"),
+                    entropy: float("entropy_coef"),
+                    clip: float("clip"),
+                    hint_reduction,
+                },
+                max_new_tokens: int("max_new_tokens") as usize,
+                temperature: float("temperature") as f32,
+                seed,
+            },
+            sft: SftConfig {
+                epochs: int("sft_epochs") as u64,
+                max_steps: int("sft_max_steps") as u64,
+                batch_examples: int("sft_batch") as usize,
+                micro_batch_examples: int("sft_micro_batch") as usize,
+                lr: float("sft_lr"),
+                warmup_ratio: 0.1,
+                optimizer: AdamWConfig::SFT,
+                seed,
+            },
+            test_freq: int("test_freq") as u64,
+            method,
+        }
+    }
+
+    pub fn runs_sft(&self) -> bool {
+        matches!(self.method.as_str(), "sft" | "sft_rft")
+    }
+
+    pub fn runs_rl(&self) -> bool {
+        !matches!(self.method.as_str(), "base" | "sft")
+    }
+}
+
+/// Checks that involve several parameters of one cell (run by `repro check` and `repro run`).
+pub fn check_cell(cell: &Cell) -> Result<(), (&'static str, String)> {
+    let config = FineTuneConfig::from_cell(cell, 0);
+    if config.runs_rl() {
+        config
+            .rl
+            .validate(config.train_size)
+            .map_err(|e| ("prompts_per_step", e.to_string()))?;
+    }
+    if config.runs_sft() {
+        config
+            .sft
+            .validate(config.train_size)
+            .map_err(|e| ("sft_batch", e.to_string()))?;
+    }
+    if config.rl.steps > 0 && matches!(config.method.as_str(), "uft" | "rft_cosine" | "stage") {
+        let t_hint = cell.get("t_hint").as_int() as u64;
+        if t_hint > config.rl.steps {
+            return Err((
+                "t_hint",
+                format!("T_hint = {t_hint} exceeds the {} RL steps", config.rl.steps),
+            ));
+        }
+    }
+    if cell.get("p_low").as_float() > cell.get("p_high").as_float() {
+        return Err(("p_low", "p_low exceeds p_high".into()));
+    }
+    presets::by_name(&config.model).map_err(|e| ("model", e.to_string()))?;
+    Ok(())
+}

@@ -1,0 +1,216 @@
+//! One seed of a `fine_tune` cell: generate the task data, train the tokenizer, initialise the
+//! model, then run the method's stages (SFT, RL, or SFT followed by RL), evaluating before
+//! training, every `test_freq` RL steps and at the end. Returns tidy metric rows.
+//!
+//! Data are the same for every seed (generator seeds 0 for train and 1 for test); the run seed
+//! drives the initialisation, the data order, the hints and the sampling.
+
+use anyhow::{Context, Result};
+use burn::module::Module;
+use burn::tensor::Device;
+
+use super::config::FineTuneConfig;
+use super::eval::evaluate;
+use super::optimizer::AdamW;
+use super::rl::{RlState, StepMetrics, rl_step};
+use super::sft::sft_step;
+use crate::experiment::Cell;
+use crate::metrics::SeedRow;
+use crate::model::tokenizer::Tokenizer;
+use crate::model::weights::RandomInit;
+use crate::model::{Transformer, presets};
+use crate::tasks::example::Example;
+use crate::tasks::generate::{generate_countdown, generate_logic};
+
+/// Metric names written by `fine_tune` cells.
+pub mod metric {
+    pub const TEST_ACCURACY: &str = "test_accuracy";
+    pub const TEST_FORMAT_ACCURACY: &str = "test_format_accuracy";
+    pub const TEST_REWARD: &str = "test_reward";
+    /// Annotation (solution) tokens consumed so far: hint tokens in RL, target tokens in SFT.
+    pub const ANNOTATION_TOKENS: &str = "annotation_tokens";
+}
+
+/// Evaluation batch size (prompts decoded together).
+const EVAL_BATCH: usize = 32;
+
+pub fn run_seed(cell: &Cell, seed: u64, progress: &mut dyn FnMut(f64)) -> Result<Vec<SeedRow>> {
+    let config = FineTuneConfig::from_cell(cell, seed);
+    let device = Device::flex().autodiff();
+    let plain = Device::flex();
+    let (train, test) = task_data(&config);
+    let tokenizer = train_tokenizer(&train, config.vocab)?;
+    let eos = tokenizer
+        .end_of_text()
+        .context("the trained tokenizer has no end-of-text token")?;
+    let model_config = presets::by_name(&config.model)?.with_vocab(tokenizer.vocab_size(), eos);
+    let mut model = Transformer::build(&model_config, &mut RandomInit::new(seed), &device)?;
+
+    let mut rows = Vec::new();
+    let evaluate_at = |model: &Transformer, step: u64, rows: &mut Vec<SeedRow>| -> Result<()> {
+        let result = evaluate(
+            &model.valid(),
+            &tokenizer,
+            &test,
+            config.rl.max_new_tokens,
+            EVAL_BATCH,
+            &plain,
+        )?;
+        rows.push(SeedRow::new(
+            seed,
+            step,
+            metric::TEST_ACCURACY,
+            result.accuracy,
+        ));
+        rows.push(SeedRow::new(
+            seed,
+            step,
+            metric::TEST_FORMAT_ACCURACY,
+            result.format_accuracy,
+        ));
+        rows.push(SeedRow::new(
+            seed,
+            step,
+            metric::TEST_REWARD,
+            result.mean_reward,
+        ));
+        Ok(())
+    };
+    let sft_steps = if config.runs_sft() {
+        config.sft.total_steps(train.len())
+    } else {
+        0
+    };
+    let rl_steps = if config.runs_rl() { config.rl.steps } else { 0 };
+    let total_work = (sft_steps + rl_steps).max(1) as f64;
+
+    evaluate_at(&model, 0, &mut rows)?;
+    let mut annotation_tokens = 0.0;
+    if config.runs_sft() {
+        let mut optimizer = AdamW::new(config.sft.optimizer);
+        for step in 0..sft_steps {
+            let m = sft_step(
+                &mut model,
+                &mut optimizer,
+                &config.sft,
+                &tokenizer,
+                &train,
+                step,
+                &device,
+            )?;
+            annotation_tokens += m.target_tokens;
+            for (name, value) in [
+                ("sft_loss", m.loss),
+                ("sft_grad_norm", m.grad_norm),
+                ("sft_lr", m.lr),
+                ("sft_tokens_per_second", m.tokens_per_second),
+                ("sft_seconds", m.seconds),
+                (metric::ANNOTATION_TOKENS, annotation_tokens),
+            ] {
+                rows.push(SeedRow::new(seed, m.step, name, value));
+            }
+            progress((step + 1) as f64 / total_work);
+        }
+        // The SFT model's accuracy, at step 0 of the RL stage for sft_rft (as Figures 2/7/8 draw it).
+        let step = if config.runs_rl() { 0 } else { sft_steps };
+        rows.retain(|r| !(r.step == step && r.metric.starts_with("test_")));
+        evaluate_at(&model, step, &mut rows)?;
+    }
+    if config.runs_rl() {
+        let mut state = RlState::new(model, &config.rl);
+        for step in 0..rl_steps {
+            let m = rl_step(&mut state, &config.rl, &tokenizer, &train, step, &device)?;
+            annotation_tokens += m.hint_tokens;
+            rows.extend(step_rows(seed, &m, annotation_tokens));
+            if m.step % config.test_freq == 0 || m.step == rl_steps {
+                evaluate_at(&state.model, m.step, &mut rows)?;
+            }
+            progress((sft_steps + step + 1) as f64 / total_work);
+        }
+    }
+    Ok(rows)
+}
+
+fn step_rows(seed: u64, m: &StepMetrics, annotation_tokens: f64) -> Vec<SeedRow> {
+    [
+        ("reward_mean", m.reward_mean),
+        ("accuracy", m.accuracy),
+        ("format_accuracy", m.format_accuracy),
+        ("policy_loss", m.policy_loss),
+        ("clip_fraction", m.clip_fraction),
+        ("approx_kl", m.approx_kl),
+        ("kl", m.kl),
+        ("entropy", m.entropy),
+        ("hint_nll", m.hint_nll),
+        ("hint_fraction_mean", m.hint_fraction_mean),
+        ("hint_fraction_min", m.hint_fraction_min),
+        ("hint_fraction_max", m.hint_fraction_max),
+        ("hint_tokens", m.hint_tokens),
+        (metric::ANNOTATION_TOKENS, annotation_tokens),
+        ("response_length", m.response_length),
+        ("equal_reward_groups", m.equal_reward_groups),
+        ("grad_norm", m.grad_norm),
+        ("lr", m.lr),
+        ("tokens_per_second", m.tokens_per_second),
+        ("seconds", m.seconds),
+    ]
+    .into_iter()
+    .map(|(name, value)| SeedRow::new(seed, m.step, name, value))
+    .collect()
+}
+
+/// Training and test problems of the cell's task.
+fn task_data(config: &FineTuneConfig) -> (Vec<Example>, Vec<Example>) {
+    let generate = |seed, n| -> Vec<Example> {
+        let generated = match config.task.as_str() {
+            "logic" => generate_logic(seed, n),
+            _ => generate_countdown(seed, n),
+        };
+        generated.into_iter().map(Example::from).collect()
+    };
+    (
+        generate(0, config.train_size),
+        generate(1, config.test_size),
+    )
+}
+
+/// A BPE tokenizer on the training prompts and reference responses (deterministic).
+fn train_tokenizer(train: &[Example], vocab: usize) -> Result<Tokenizer> {
+    let text: Vec<String> = train
+        .iter()
+        .flat_map(|e| {
+            [
+                e.question.clone(),
+                e.answer.clone().unwrap_or_else(|| e.hint.concat()),
+            ]
+        })
+        .collect();
+    Tokenizer::train_bpe(text.into_iter(), vocab)
+}
+
+/// A one-line account of a finished cell for the console.
+pub fn summarize(rows: &[SeedRow]) -> String {
+    let last_step = rows
+        .iter()
+        .filter(|r| r.metric == metric::TEST_ACCURACY)
+        .map(|r| r.step)
+        .max()
+        .unwrap_or(0);
+    let finals: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.metric == metric::TEST_ACCURACY && r.step == last_step)
+        .map(|r| r.value)
+        .collect();
+    let formats: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.metric == metric::TEST_FORMAT_ACCURACY && r.step == last_step)
+        .map(|r| r.value)
+        .collect();
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    format!(
+        "final test accuracy {:.3}, format {:.3} (mean over {} seeds, step {last_step})",
+        mean(&finals),
+        mean(&formats),
+        finals.len()
+    )
+}
