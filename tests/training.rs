@@ -223,3 +223,88 @@ fn greedy_evaluation_scores_every_test_problem() {
     // A random model writes no answer tags.
     assert_eq!(result.format_accuracy, 0.0);
 }
+
+fn write_fine_tune(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
+    let path = dir.join("ft.toml");
+    let header = "name = \"ft\"\nkind = \"fine_tune\"\nseeds = [0]\n[defaults]\ntrain_size = 16\ntest_size = 4\n\
+                  steps = 2\nt_hint = 2\nprompts_per_step = 2\nrollouts = 2\nmini_batch_prompts = 2\n\
+                  micro_batch_prompts = 1\nmax_new_tokens = 8\ntest_freq = 1\nsft_batch = 8\nsft_micro_batch = 4\n\
+                  sft_max_steps = 2\n";
+    std::fs::write(&path, format!("{header}{body}")).unwrap();
+    path
+}
+
+#[test]
+fn a_fine_tune_experiment_runs_every_stage_from_one_file() {
+    let dir = crate::scratch("fine-tune-run");
+    let file = write_fine_tune(&dir, "[sweep]\nmethod = [\"sft_rft\", \"uft\"]\n");
+    let results = dir.join("results");
+    let run = || {
+        crate::repro([
+            "run",
+            file.to_str().unwrap(),
+            "--results",
+            results.to_str().unwrap(),
+            "--quiet",
+        ])
+    };
+    let output = run();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let experiment = repro::experiment::Experiment::from_file(&file).unwrap();
+    for cell in &experiment.cells {
+        let path = repro::store::CellDir::new(&results, "ft", &cell.id).metrics();
+        let rows = repro::metrics::read_cell_metrics(&path).unwrap().rows;
+        let has =
+            |metric: &str, step: u64| rows.iter().any(|r| r.metric == metric && r.step == step);
+        for metric in [
+            "reward_mean",
+            "policy_loss",
+            "kl",
+            "entropy",
+            "hint_nll",
+            "hint_fraction_mean",
+            "grad_norm",
+            "annotation_tokens",
+        ] {
+            assert!(
+                has(metric, 1) && has(metric, 2),
+                "{metric} missing in {}",
+                cell.label()
+            );
+        }
+        assert!(has("test_accuracy", 0) && has("test_accuracy", 1) && has("test_accuracy", 2));
+        let sft = rows.iter().filter(|r| r.metric == "sft_loss").count();
+        assert_eq!(
+            sft,
+            if cell.label().contains("sft_rft") {
+                2
+            } else {
+                0
+            }
+        );
+        assert!(rows.iter().all(|r| r.value.is_finite()));
+    }
+    // A second run finds every cell complete.
+    let again = run();
+    assert!(again.status.success());
+}
+
+#[test]
+fn inconsistent_batch_sizes_are_rejected_by_check() {
+    let dir = crate::scratch("fine-tune-check");
+    let file = write_fine_tune(
+        &dir,
+        "[sweep]\nmethod = [\"uft\"]\nmini_batch_prompts = [3]\n",
+    );
+    let output = crate::repro(["check", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("must be a multiple of mini_batch_prompts"),
+        "{stderr}"
+    );
+}

@@ -88,6 +88,12 @@ pub fn run_seed(cell: &Cell, seed: u64, progress: &mut dyn FnMut(f64)) -> Result
     let mut annotation_tokens = 0.0;
     if config.runs_sft() {
         let mut optimizer = AdamW::new(config.sft.optimizer);
+        // SFT→RFT numbers its RL steps from 1 again; the SFT stage's rows keep an `sft_` name.
+        let annotation_name = if config.runs_rl() {
+            "sft_annotation_tokens"
+        } else {
+            metric::ANNOTATION_TOKENS
+        };
         for step in 0..sft_steps {
             let m = sft_step(
                 &mut model,
@@ -105,7 +111,7 @@ pub fn run_seed(cell: &Cell, seed: u64, progress: &mut dyn FnMut(f64)) -> Result
                 ("sft_lr", m.lr),
                 ("sft_tokens_per_second", m.tokens_per_second),
                 ("sft_seconds", m.seconds),
-                (metric::ANNOTATION_TOKENS, annotation_tokens),
+                (annotation_name, annotation_tokens),
             ] {
                 rows.push(SeedRow::new(seed, m.step, name, value));
             }
