@@ -229,7 +229,7 @@ fn write_fine_tune(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
     let header = "name = \"ft\"\nkind = \"fine_tune\"\nseeds = [0]\n[defaults]\ntrain_size = 16\ntest_size = 4\n\
                   steps = 2\nt_hint = 2\nprompts_per_step = 2\nrollouts = 2\nmini_batch_prompts = 2\n\
                   micro_batch_prompts = 1\nmax_new_tokens = 8\ntest_freq = 1\nsft_batch = 8\nsft_micro_batch = 4\n\
-                  sft_max_steps = 2\n";
+                  sft_max_steps = 2\nlr = 1e-4\nsft_lr = 1e-3\n";
     std::fs::write(&path, format!("{header}{body}")).unwrap();
     path
 }

@@ -1,6 +1,6 @@
 //! Parameters of the `fine_tune` experiment kind: one method of the paper on one task with one
 //! model, every hyperparameter named once with its default (Table 1 and specification §1.4–1.5
-//! where the paper gives one; CPU-scale values where it is about sizes).
+//! and the code). CPU-scale experiments override the sizes in their files.
 //!
 //! Batch sizes are counted in **prompts** (RL) or **examples** (SFT); each RL prompt brings
 //! `rollouts` sequences.
@@ -73,15 +73,15 @@ const PARAMS: &[Param] = &[
         "train_size",
         8,
         1_000_000,
-        256,
-        "generated training problems",
+        10_240,
+        "generated training problems (official Countdown train: 10,240)",
     ),
     int(
         "test_size",
         1,
         100_000,
-        64,
-        "generated test problems (another seed of the generator)",
+        1024,
+        "generated test problems, another generator seed (official Countdown test: 1,024)",
     ),
     int(
         "vocab",
@@ -91,13 +91,13 @@ const PARAMS: &[Param] = &[
         "BPE vocabulary trained on the training problems",
     ),
     // RL (§1.4).
-    int("steps", 0, 100_000, 20, "T: RL steps (paper: 500)"),
+    int("steps", 0, 100_000, 500, "T: RL steps (Table 1)"),
     int(
         "t_hint",
         1,
         100_000,
-        12,
-        "T_hint: hints stop after this step (paper: 300 = 60 % of T)",
+        300,
+        "T_hint: hints stop after this step (Table 1; 60 % of T)",
     ),
     float(
         "p_high",
@@ -111,30 +111,30 @@ const PARAMS: &[Param] = &[
         "prompts_per_step",
         1,
         100_000,
-        8,
-        "prompts per RL step (paper: 256)",
+        256,
+        "prompts per RL step (Table 1 training batch)",
     ),
     int("rollouts", 1, 64, 4, "n: completions per prompt (paper: 4)"),
     int(
         "mini_batch_prompts",
         1,
         100_000,
-        4,
-        "prompts per optimizer update (paper: 64)",
+        64,
+        "prompts per optimizer update (Table 1 mini-batch)",
     ),
     int(
         "micro_batch_prompts",
         1,
         100_000,
-        2,
-        "prompts per forward/backward pass (paper: 4)",
+        4,
+        "prompts per forward/backward pass (the code: 4)",
     ),
     float(
         "lr",
         0.0,
         1.0,
-        1e-4,
-        "RL learning rate, constant (paper: 1e-6 at 0.5B–3B)",
+        1e-6,
+        "RL learning rate, constant (the code's actor lr)",
     ),
     float(
         "beta",
@@ -162,8 +162,8 @@ const PARAMS: &[Param] = &[
         "max_new_tokens",
         1,
         4096,
-        48,
-        "response length cap (paper: 1024)",
+        1024,
+        "response length cap (Table 1 response context)",
     ),
     float(
         "temperature",
@@ -176,8 +176,8 @@ const PARAMS: &[Param] = &[
         "test_freq",
         1,
         100_000,
-        5,
-        "evaluate every this many RL steps (paper: 25)",
+        25,
+        "evaluate every this many RL steps (the code: 25)",
     ),
     Param {
         name: "hint_reduction",
@@ -192,22 +192,22 @@ const PARAMS: &[Param] = &[
         "sft_batch",
         1,
         100_000,
-        16,
-        "examples per SFT step (paper: 256)",
+        256,
+        "examples per SFT step (the code: 256)",
     ),
     int(
         "sft_micro_batch",
         1,
         100_000,
-        8,
-        "examples per forward/backward pass (paper: 16)",
+        16,
+        "examples per forward/backward pass (the code: 16)",
     ),
     float(
         "sft_lr",
         0.0,
         1.0,
-        1e-3,
-        "peak SFT learning rate, cosine with 10 % warmup (paper: 1e-5)",
+        1e-5,
+        "peak SFT learning rate, cosine with 10 % warmup (the code: 1e-5)",
     ),
 ];
 
