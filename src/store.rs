@@ -60,6 +60,14 @@ impl CellDir {
     pub fn seed_part(&self, seed: u64) -> PathBuf {
         self.root.join("seeds").join(format!("{seed}.parquet"))
     }
+    /// Checkpoints of a seed still running (removed once its part is written).
+    pub fn seed_work(&self, seed: u64) -> PathBuf {
+        self.root.join("seeds").join(format!("{seed}.work"))
+    }
+    /// The final model of a seed, for kinds that train one.
+    pub fn seed_model(&self, seed: u64) -> PathBuf {
+        self.root.join("models").join(format!("seed-{seed}"))
+    }
 
     /// Takes the cell's lock without waiting: `Ok(None)` if another process holds it.
     /// The lock is released when the returned file is dropped (or the process dies).

@@ -308,3 +308,98 @@ fn inconsistent_batch_sizes_are_rejected_by_check() {
         "{stderr}"
     );
 }
+
+/// Metric rows without the wall-clock ones, which differ between any two runs.
+fn deterministic_rows(
+    results: &std::path::Path,
+    file: &std::path::Path,
+) -> Vec<(u64, u64, String, u64)> {
+    let experiment = repro::experiment::Experiment::from_file(file).unwrap();
+    let path =
+        repro::store::CellDir::new(results, &experiment.name, &experiment.cells[0].id).metrics();
+    let mut rows: Vec<_> = repro::metrics::read_cell_metrics(&path)
+        .unwrap()
+        .rows
+        .into_iter()
+        .filter(|r| !r.metric.contains("seconds") && !r.metric.contains("tokens_per_second"))
+        .map(|r| (r.seed, r.step, r.metric, r.value.to_bits()))
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn kill_9_mid_training_then_rerun_gives_the_uninterrupted_run_bit_for_bit() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let dir = crate::scratch("fine-tune-kill");
+    // 12 problems, 4 prompts a step: an epoch every 3 steps. SFT (3 steps) then 8 RL steps,
+    // a checkpoint after every step; the kill lands in the RL stage, past the first epoch.
+    let file = dir.join("resume.toml");
+    std::fs::write(
+        &file,
+        "name = \"resume\"\nkind = \"fine_tune\"\nseeds = [3]\n[defaults]\nmethod = \"sft_rft\"\n\
+         train_size = 12\ntest_size = 2\nsteps = 8\nprompts_per_step = 4\nrollouts = 2\n\
+         mini_batch_prompts = 2\nmicro_batch_prompts = 1\nmax_new_tokens = 8\ntest_freq = 3\nlr = 1e-3\n\
+         sft_epochs = 1\nsft_batch = 4\nsft_micro_batch = 2\nsft_lr = 1e-3\nsave_freq = 1\n",
+    )
+    .unwrap();
+    let run = |results: &std::path::Path| {
+        crate::repro([
+            "run",
+            file.to_str().unwrap(),
+            "--results",
+            results.to_str().unwrap(),
+            "--quiet",
+        ])
+    };
+    let straight = dir.join("straight");
+    assert!(run(&straight).status.success());
+
+    let interrupted = dir.join("interrupted");
+    let experiment = repro::experiment::Experiment::from_file(&file).unwrap();
+    let cell = repro::store::CellDir::new(&interrupted, "resume", &experiment.cells[0].id);
+    let latest = cell.seed_work(3).join("LATEST");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_repro"))
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--results",
+            interrupted.to_str().unwrap(),
+            "--quiet",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while std::fs::read_to_string(&latest).map_or(true, |name| name < "rl-000004".to_string())
+        && start.elapsed() < Duration::from_secs(120)
+    {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !cell.metrics().exists(),
+        "the kill should land before the run ends"
+    );
+    assert!(run(&interrupted).status.success());
+
+    assert_eq!(
+        deterministic_rows(&interrupted, &file),
+        deterministic_rows(&straight, &file)
+    );
+    let weights = |results: &std::path::Path| {
+        let cell = repro::store::CellDir::new(results, "resume", &experiment.cells[0].id);
+        std::fs::read(cell.seed_model(3).join("model.safetensors")).unwrap()
+    };
+    assert!(
+        weights(&interrupted) == weights(&straight),
+        "the final weights differ"
+    );
+    assert!(
+        !cell.seed_work(3).exists(),
+        "checkpoints are removed once the seed is done"
+    );
+}

@@ -310,6 +310,27 @@ fn checkpoint_files(dir: &Path) -> Result<Vec<PathBuf>> {
     )
 }
 
+/// Every tensor of one safetensors file as f32, by name.
+pub fn read_safetensors(path: &Path) -> Result<BTreeMap<String, HostTensor>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let st = SafeTensors::deserialize(&bytes)
+        .with_context(|| format!("{} is not a valid safetensors file", path.display()))?;
+    st.tensors()
+        .into_iter()
+        .map(|(name, view)| {
+            let data = to_f32(view.dtype(), view.data())
+                .with_context(|| format!("tensor `{name}` in {}", path.display()))?;
+            Ok((
+                name,
+                HostTensor {
+                    shape: view.shape().to_vec(),
+                    data,
+                },
+            ))
+        })
+        .collect()
+}
+
 /// Little-endian f32, bf16 or f16 bytes as f32 values.
 fn to_f32(dtype: Dtype, bytes: &[u8]) -> Result<Vec<f32>> {
     Ok(match dtype {

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Instant, SystemTime};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 
@@ -226,7 +226,12 @@ fn run_cell(
             _ => {
                 let n = exp.seeds.len() as f64;
                 let mut report = |f: f64| progress((k as f64 + f) / n);
-                let rows = match run_seed(exp.kind, cell, seed, &mut report) {
+                let work = dir.seed_work(seed);
+                if force && work.exists() {
+                    std::fs::remove_dir_all(&work)
+                        .with_context(|| format!("cannot clear {}", work.display()))?;
+                }
+                let rows = match run_seed(exp.kind, cell, seed, dir, &mut report) {
                     Ok(rows) => rows,
                     Err(error) => {
                         summary.status = Status::Failed;
@@ -245,6 +250,10 @@ fn run_cell(
                     bail!("{}", summary.error.as_deref().unwrap_or_default());
                 }
                 metrics::write_seed_part(&part, &rows)?;
+                if work.exists() {
+                    std::fs::remove_dir_all(&work)
+                        .with_context(|| format!("cannot remove {}", work.display()))?;
+                }
                 rows
             }
         };
@@ -266,11 +275,18 @@ fn run_seed(
     kind: ExperimentKind,
     cell: &Cell,
     seed: u64,
+    dir: &CellDir,
     progress: &mut dyn FnMut(f64),
 ) -> Result<Vec<SeedRow>> {
     match kind {
         ExperimentKind::TreeSearch => Ok(crate::theory::run_seed(cell, seed, progress)),
-        ExperimentKind::FineTune => crate::train::run::run_seed(cell, seed, progress),
+        ExperimentKind::FineTune => {
+            let dirs = crate::train::run::SeedDirs {
+                work: dir.seed_work(seed),
+                model: dir.seed_model(seed),
+            };
+            crate::train::run::run_seed(cell, seed, &dirs, progress)
+        }
     }
 }
 

@@ -173,6 +173,13 @@ const PARAMS: &[Param] = &[
         "rollout sampling temperature",
     ),
     int(
+        "save_freq",
+        1,
+        100_000,
+        25,
+        "checkpoint every this many steps; an interrupted run resumes from the latest",
+    ),
+    int(
         "test_freq",
         1,
         100_000,
@@ -229,6 +236,7 @@ pub struct FineTuneConfig {
     pub rl: RlConfig,
     pub sft: SftConfig,
     pub test_freq: u64,
+    pub save_freq: u64,
 }
 
 impl FineTuneConfig {
@@ -293,6 +301,7 @@ impl FineTuneConfig {
                 seed,
             },
             test_freq: int("test_freq") as u64,
+            save_freq: int("save_freq") as u64,
             method,
         }
     }

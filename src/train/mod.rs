@@ -2,6 +2,7 @@
 //! R³, staged RL and RFT with the cosine hint schedule (SFT→RFT is RFT started from an SFT
 //! checkpoint).
 //!
+//! - `checkpoint` — resumable runs: model, reference, optimizer, position, rows
 //! - `config` — the `fine_tune` experiment kind's parameters
 //! - `run` — one seed of a `fine_tune` cell: data, tokenizer, model, stages, evaluation
 //! - `data` — which examples a step sees (keyed shuffles, drop-last)
@@ -10,6 +11,7 @@
 //! - `sft` — one SFT step and the cosine-with-warmup learning rate
 //! - `eval` — greedy pass@1 with the official rewards
 
+pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod eval;

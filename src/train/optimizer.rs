@@ -13,9 +13,12 @@
 
 use std::collections::BTreeMap;
 
+use anyhow::Context;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::model::weights::{HostTensor, SaveDtype, read_safetensors, write_safetensors};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AdamWConfig {
@@ -86,6 +89,60 @@ impl AdamW {
         (model, grad_norm)
     }
 }
+
+impl AdamW {
+    /// Writes the step count and every moment (by parameter path) as safetensors.
+    pub fn save(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        let mut tensors = vec![(
+            STEPS_KEY.to_string(),
+            HostTensor {
+                shape: vec![1],
+                data: vec![self.steps as f32],
+            },
+        )];
+        for (name, (m, v)) in &self.moments {
+            tensors.push((format!("{name}.m"), HostTensor::vector(m.clone())));
+            tensors.push((format!("{name}.v"), HostTensor::vector(v.clone())));
+        }
+        write_safetensors(path, &tensors, SaveDtype::F32)
+    }
+
+    /// The optimizer saved by [`AdamW::save`], its moments on `device` (without autodiff).
+    pub fn load(
+        path: &std::path::Path,
+        config: AdamWConfig,
+        device: &Device,
+    ) -> anyhow::Result<Self> {
+        let mut tensors = read_safetensors(path)?;
+        let steps = tensors
+            .remove(STEPS_KEY)
+            .and_then(|t| t.data.first().copied())
+            .with_context(|| format!("{} has no optimizer step count", path.display()))?;
+        let tensor = |t: HostTensor| {
+            let len = t.data.len();
+            Tensor::<1>::from_data(TensorData::new(t.data, [len]), device)
+        };
+        let mut moments = BTreeMap::new();
+        let names: Vec<String> = tensors
+            .keys()
+            .filter_map(|k| k.strip_suffix(".m").map(str::to_string))
+            .collect();
+        for name in names {
+            let m = tensors.remove(&format!("{name}.m")).expect("listed");
+            let v = tensors
+                .remove(&format!("{name}.v"))
+                .with_context(|| format!("{} lacks the second moment of {name}", path.display()))?;
+            moments.insert(name, (tensor(m), tensor(v)));
+        }
+        Ok(AdamW {
+            config,
+            steps: steps as u64,
+            moments,
+        })
+    }
+}
+
+const STEPS_KEY: &str = "__steps__";
 
 struct GradNorm<'a> {
     grads: &'a GradientsParams,

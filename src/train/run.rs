@@ -5,10 +5,13 @@
 //! Data are the same for every seed (generator seeds 0 for train and 1 for test); the run seed
 //! drives the initialisation, the data order, the hints and the sampling.
 
+use std::path::PathBuf;
+
 use anyhow::{Context, Result};
 use burn::module::Module;
 use burn::tensor::Device;
 
+use super::checkpoint::{self, Position, Stage};
 use super::config::FineTuneConfig;
 use super::eval::evaluate;
 use super::optimizer::AdamW;
@@ -17,7 +20,7 @@ use super::sft::sft_step;
 use crate::experiment::Cell;
 use crate::metrics::SeedRow;
 use crate::model::tokenizer::Tokenizer;
-use crate::model::weights::RandomInit;
+use crate::model::weights::{RandomInit, SaveDtype};
 use crate::model::{Transformer, presets};
 use crate::tasks::example::Example;
 use crate::tasks::generate::{generate_countdown, generate_logic};
@@ -34,7 +37,18 @@ pub mod metric {
 /// Evaluation batch size (prompts decoded together).
 const EVAL_BATCH: usize = 32;
 
-pub fn run_seed(cell: &Cell, seed: u64, progress: &mut dyn FnMut(f64)) -> Result<Vec<SeedRow>> {
+/// Where a seed keeps its checkpoints while it runs, and its final model.
+pub struct SeedDirs {
+    pub work: PathBuf,
+    pub model: PathBuf,
+}
+
+pub fn run_seed(
+    cell: &Cell,
+    seed: u64,
+    dirs: &SeedDirs,
+    progress: &mut dyn FnMut(f64),
+) -> Result<Vec<SeedRow>> {
     let config = FineTuneConfig::from_cell(cell, seed);
     let device = Device::flex().autodiff();
     let plain = Device::flex();
@@ -44,9 +58,6 @@ pub fn run_seed(cell: &Cell, seed: u64, progress: &mut dyn FnMut(f64)) -> Result
         .end_of_text()
         .context("the trained tokenizer has no end-of-text token")?;
     let model_config = presets::by_name(&config.model)?.with_vocab(tokenizer.vocab_size(), eos);
-    let mut model = Transformer::build(&model_config, &mut RandomInit::new(seed), &device)?;
-
-    let mut rows = Vec::new();
     let evaluate_at = |model: &Transformer, step: u64, rows: &mut Vec<SeedRow>| -> Result<()> {
         let result = evaluate(
             &model.valid(),
@@ -83,58 +94,125 @@ pub fn run_seed(cell: &Cell, seed: u64, progress: &mut dyn FnMut(f64)) -> Result
     };
     let rl_steps = if config.runs_rl() { config.rl.steps } else { 0 };
     let total_work = (sft_steps + rl_steps).max(1) as f64;
+    let due = |step: u64, last: u64| step % config.save_freq == 0 && step < last;
 
-    evaluate_at(&model, 0, &mut rows)?;
-    let mut annotation_tokens = 0.0;
-    if config.runs_sft() {
-        let mut optimizer = AdamW::new(config.sft.optimizer);
+    // Continue from the latest checkpoint, or start: initialise and evaluate the base model.
+    let optimizer_config = |stage| {
+        if stage == Stage::Sft {
+            config.sft.optimizer
+        } else {
+            config.rl.optimizer
+        }
+    };
+    let resumed = checkpoint::load_latest(&dirs.work, &device, &plain, optimizer_config)?;
+    let (mut position, mut model, mut reference, mut optimizer) = match resumed {
+        Some(r) => (r.position, r.model, r.reference, Some(r.optimizer)),
+        None => {
+            let model = Transformer::build(&model_config, &mut RandomInit::new(seed), &device)?;
+            let mut rows = Vec::new();
+            evaluate_at(&model, 0, &mut rows)?;
+            let stage = if config.runs_sft() {
+                Stage::Sft
+            } else {
+                Stage::Rl
+            };
+            (
+                Position {
+                    stage,
+                    step: 0,
+                    annotation_tokens: 0.0,
+                    rows,
+                },
+                model,
+                None,
+                None,
+            )
+        }
+    };
+
+    if position.stage == Stage::Sft {
+        let mut sft_optimizer = optimizer
+            .take()
+            .unwrap_or_else(|| AdamW::new(config.sft.optimizer));
         // SFT→RFT numbers its RL steps from 1 again; the SFT stage's rows keep an `sft_` name.
         let annotation_name = if config.runs_rl() {
             "sft_annotation_tokens"
         } else {
             metric::ANNOTATION_TOKENS
         };
-        for step in 0..sft_steps {
+        for step in position.step..sft_steps {
             let m = sft_step(
                 &mut model,
-                &mut optimizer,
+                &mut sft_optimizer,
                 &config.sft,
                 &tokenizer,
                 &train,
                 step,
                 &device,
             )?;
-            annotation_tokens += m.target_tokens;
+            position.annotation_tokens += m.target_tokens;
             for (name, value) in [
                 ("sft_loss", m.loss),
                 ("sft_grad_norm", m.grad_norm),
                 ("sft_lr", m.lr),
                 ("sft_tokens_per_second", m.tokens_per_second),
                 ("sft_seconds", m.seconds),
-                (annotation_name, annotation_tokens),
+                (annotation_name, position.annotation_tokens),
             ] {
-                rows.push(SeedRow::new(seed, m.step, name, value));
+                position.rows.push(SeedRow::new(seed, m.step, name, value));
             }
-            progress((step + 1) as f64 / total_work);
+            position.step = m.step;
+            if due(m.step, sft_steps) {
+                checkpoint::save(&dirs.work, &position, &model, None, &sft_optimizer)?;
+            }
+            progress(m.step as f64 / total_work);
         }
-        // The SFT model's accuracy, at step 0 of the RL stage for sft_rft (as Figures 2/7/8 draw it).
+        // The SFT model's accuracy, at step 0 of the RL stage for SFT→RFT (as Figures 2/7/8 draw it).
         let step = if config.runs_rl() { 0 } else { sft_steps };
-        rows.retain(|r| !(r.step == step && r.metric.starts_with("test_")));
-        evaluate_at(&model, step, &mut rows)?;
+        position
+            .rows
+            .retain(|r| !(r.step == step && r.metric.starts_with("test_")));
+        evaluate_at(&model, step, &mut position.rows)?;
+        position.stage = Stage::Rl;
+        position.step = 0;
     }
+
     if config.runs_rl() {
-        let mut state = RlState::new(model, &config.rl);
-        for step in 0..rl_steps {
+        let reference = reference.take().unwrap_or_else(|| model.valid());
+        let optimizer = optimizer
+            .take()
+            .unwrap_or_else(|| AdamW::new(config.rl.optimizer));
+        let mut state = RlState {
+            model,
+            reference,
+            optimizer,
+        };
+        for step in position.step..rl_steps {
             let m = rl_step(&mut state, &config.rl, &tokenizer, &train, step, &device)?;
-            annotation_tokens += m.hint_tokens;
-            rows.extend(step_rows(seed, &m, annotation_tokens));
+            position.annotation_tokens += m.hint_tokens;
+            position
+                .rows
+                .extend(step_rows(seed, &m, position.annotation_tokens));
             if m.step % config.test_freq == 0 || m.step == rl_steps {
-                evaluate_at(&state.model, m.step, &mut rows)?;
+                evaluate_at(&state.model, m.step, &mut position.rows)?;
             }
-            progress((sft_steps + step + 1) as f64 / total_work);
+            position.step = m.step;
+            if due(m.step, rl_steps) {
+                checkpoint::save(
+                    &dirs.work,
+                    &position,
+                    &state.model,
+                    Some(&state.reference),
+                    &state.optimizer,
+                )?;
+            }
+            progress((sft_steps + m.step) as f64 / total_work);
         }
+        model = state.model;
     }
-    Ok(rows)
+    crate::model::checkpoint::save(&model, &dirs.model, SaveDtype::F32)?;
+    tokenizer.save(&dirs.model.join("tokenizer.json"))?;
+    Ok(position.rows)
 }
 
 fn step_rows(seed: u64, m: &StepMetrics, annotation_tokens: f64) -> Vec<SeedRow> {
