@@ -66,6 +66,9 @@ enum Command {
         #[arg(long)]
         completions: Option<PathBuf>,
     },
+    /// Evaluate a model folder (repro's or a Hugging Face checkpoint) on a task: greedy pass@1 as
+    /// the paper does, or sampled mean@k and pass@k.
+    Eval(repro::train::commands::EvalArgs),
     /// Generate continuations of a prompt with a model folder: a quick look at a checkpoint.
     Generate(model_commands::GenerateArgs),
     /// Model folders: describe one, or create a randomly initialised one from a preset.
@@ -221,6 +224,10 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Score { data, completions } => {
             print!("{}", task_commands::score(&data, completions.as_deref())?);
+            Ok(())
+        }
+        Command::Eval(args) => {
+            print!("{}", repro::train::commands::eval_command(&args)?);
             Ok(())
         }
         Command::Generate(args) => {

@@ -93,6 +93,32 @@ fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
     })
 }
 
+/// Writes per-completion evaluation records (atomically): problem, sample, completion, reward.
+pub fn write_samples(path: &Path, samples: &[crate::train::eval::SampleRecord]) -> Result<()> {
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new(
+            "problem".into(),
+            samples.iter().map(|s| s.index as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sample".into(),
+            samples.iter().map(|s| s.sample as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "completion".into(),
+            samples
+                .iter()
+                .map(|s| s.completion.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "reward".into(),
+            samples.iter().map(|s| s.reward).collect::<Vec<_>>(),
+        ),
+    ])?;
+    write_parquet(path, &mut df)
+}
+
 /// Writes one seed's rows (atomically).
 pub fn write_seed_part(path: &Path, rows: &[SeedRow]) -> Result<()> {
     write_parquet(path, &mut seed_frame(rows)?)

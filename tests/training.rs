@@ -11,7 +11,7 @@ use repro::model::weights::{HostTensor, RandomInit};
 use repro::model::{ModelConfig, Transformer, presets};
 use repro::tasks::example::Example;
 use repro::tasks::generate::generate_countdown;
-use repro::train::eval::evaluate;
+use repro::train::eval::{EvalOptions, evaluate};
 use repro::train::optimizer::{AdamW, AdamWConfig};
 use repro::train::rl::{RlConfig, RlState, rl_step};
 use repro::train::sft::{SftConfig, sft_step};
@@ -210,8 +210,7 @@ fn greedy_evaluation_scores_every_test_problem() {
         &model(&tokenizer, &device).valid(),
         &tokenizer,
         &test,
-        8,
-        4,
+        &EvalOptions::greedy(8, 4),
         &device,
     )
     .unwrap();
@@ -402,4 +401,56 @@ fn kill_9_mid_training_then_rerun_gives_the_uninterrupted_run_bit_for_bit() {
         !cell.seed_work(3).exists(),
         "checkpoints are removed once the seed is done"
     );
+}
+
+#[test]
+fn repro_eval_scores_a_checkpoint_and_writes_every_completion() {
+    use polars::prelude::{ParquetReader, SerReader};
+    let dir = crate::scratch("eval-cli");
+    let out = dir.join("samples.parquet");
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/parity/llama");
+    let args = [
+        "eval",
+        "--model",
+        model,
+        "--task",
+        "countdown",
+        "--n",
+        "3",
+        "--samples",
+        "2",
+    ];
+    let output = crate::repro(
+        args.iter()
+            .chain(&[
+                "--temperature",
+                "1.0",
+                "--max-new-tokens",
+                "4",
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .copied()
+            .collect::<Vec<_>>(),
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("3 problems, 2 samples at temperature 1") && stdout.contains("pass@2"),
+        "{stdout}"
+    );
+    let frame = ParquetReader::new(std::fs::File::open(&out).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(frame.height(), 6);
+    let names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(names, ["problem", "sample", "completion", "reward"]);
 }

@@ -9,9 +9,11 @@
 //! - `optimizer` — AdamW with PyTorch's global-norm clipping, state keyed by parameter path
 //! - `rl` — one GRPO/UFT step, read top to bottom
 //! - `sft` — one SFT step and the cosine-with-warmup learning rate
+//! - `commands` — `repro eval`
 //! - `eval` — greedy pass@1 with the official rewards
 
 pub mod checkpoint;
+pub mod commands;
 pub mod config;
 pub mod data;
 pub mod eval;

@@ -13,7 +13,7 @@ use burn::tensor::Device;
 
 use super::checkpoint::{self, Position, Stage};
 use super::config::FineTuneConfig;
-use super::eval::evaluate;
+use super::eval::{EvalOptions, evaluate};
 use super::optimizer::AdamW;
 use super::rl::{RlState, StepMetrics, rl_step};
 use super::sft::sft_step;
@@ -63,8 +63,7 @@ pub fn run_seed(
             &model.valid(),
             &tokenizer,
             &test,
-            config.rl.max_new_tokens,
-            EVAL_BATCH,
+            &EvalOptions::greedy(config.rl.max_new_tokens, EVAL_BATCH),
             &plain,
         )?;
         rows.push(SeedRow::new(
