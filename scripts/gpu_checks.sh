@@ -4,7 +4,9 @@
 # model, and runs the model benchmarks there. Takes about 10–15 minutes on one modern GPU,
 # most of it the first build.
 #
-#   scripts/gpu_checks.sh            # CUDA (needs the NVIDIA driver and NVRTC at run time)
+#   scripts/gpu_checks.sh            # CUDA (needs the NVIDIA driver and NVRTC at run time, and
+#                                    # internet for the first build: CubeCL's CUDA backend
+#                                    # downloads an LLVM bundle in its build script)
 #   scripts/gpu_checks.sh wgpu       # Vulkan / Metal / DX12 through wgpu
 #
 # Results are printed; the benchmark log goes to gpu_checks_<backend>.log.
