@@ -286,6 +286,19 @@ fn a_fine_tune_experiment_runs_every_stage_from_one_file() {
             }
         );
         assert!(rows.iter().all(|r| r.value.is_finite()));
+        let model = repro::store::CellDir::new(&results, "ft", &cell.id).seed_model(0);
+        for file in [
+            "config.json",
+            "model.safetensors",
+            "tokenizer.json",
+            "test_samples.parquet",
+        ] {
+            assert!(
+                model.join(file).is_file(),
+                "{file} missing for {}",
+                cell.label()
+            );
+        }
     }
     // A second run finds every cell complete.
     let again = run();

@@ -64,6 +64,12 @@ const PARAMS: &[Param] = &[
         doc: "generated task data",
     },
     Param {
+        name: "device",
+        kind: Kind::Choice(&["cpu", "wgpu", "cuda"]),
+        default: Default::Str("cpu"),
+        doc: "where to train: cpu (burn's flex backend), or a GPU backend repro was built with",
+    },
+    Param {
         name: "model",
         kind: Kind::Choice(TINY_MODELS),
         default: Default::Str("tiny-1m"),
@@ -230,6 +236,7 @@ pub struct FineTuneConfig {
     pub method: String,
     pub task: String,
     pub model: String,
+    pub device: crate::model::DeviceKind,
     pub train_size: usize,
     pub test_size: usize,
     pub vocab: usize,
@@ -267,6 +274,11 @@ impl FineTuneConfig {
         FineTuneConfig {
             task: cell.get("task").as_str().to_string(),
             model: cell.get("model").as_str().to_string(),
+            device: cell
+                .get("device")
+                .as_str()
+                .parse()
+                .expect("the schema admits only known devices"),
             train_size: int("train_size") as usize,
             test_size: int("test_size") as usize,
             vocab: int("vocab") as usize,

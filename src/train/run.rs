@@ -2,6 +2,9 @@
 //! model, then run the method's stages (SFT, RL, or SFT followed by RL), evaluating before
 //! training, every `test_freq` RL steps and at the end. Returns tidy metric rows.
 //!
+//! The final model goes to the seed's model folder with its tokenizer and the completion of every
+//! test problem (`test_samples.parquet`).
+//!
 //! Data are the same for every seed (generator seeds 0 for train and 1 for test); the run seed
 //! drives the initialisation, the data order, the hints and the sampling.
 
@@ -9,11 +12,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use burn::module::Module;
-use burn::tensor::Device;
 
 use super::checkpoint::{self, Position, Stage};
 use super::config::FineTuneConfig;
-use super::eval::{EvalOptions, evaluate};
+use super::eval::{EvalOptions, EvalResult, evaluate};
 use super::optimizer::AdamW;
 use super::rl::{RlState, StepMetrics, rl_step};
 use super::sft::sft_step;
@@ -50,42 +52,43 @@ pub fn run_seed(
     progress: &mut dyn FnMut(f64),
 ) -> Result<Vec<SeedRow>> {
     let config = FineTuneConfig::from_cell(cell, seed);
-    let device = Device::flex().autodiff();
-    let plain = Device::flex();
+    let plain = config.device.device()?;
+    let device = plain.clone().autodiff();
     let (train, test) = task_data(&config);
     let tokenizer = train_tokenizer(&train, config.vocab)?;
     let eos = tokenizer
         .end_of_text()
         .context("the trained tokenizer has no end-of-text token")?;
     let model_config = presets::by_name(&config.model)?.with_vocab(tokenizer.vocab_size(), eos);
-    let evaluate_at = |model: &Transformer, step: u64, rows: &mut Vec<SeedRow>| -> Result<()> {
-        let result = evaluate(
-            &model.valid(),
-            &tokenizer,
-            &test,
-            &EvalOptions::greedy(config.rl.max_new_tokens, EVAL_BATCH),
-            &plain,
-        )?;
-        rows.push(SeedRow::new(
-            seed,
-            step,
-            metric::TEST_ACCURACY,
-            result.accuracy,
-        ));
-        rows.push(SeedRow::new(
-            seed,
-            step,
-            metric::TEST_FORMAT_ACCURACY,
-            result.format_accuracy,
-        ));
-        rows.push(SeedRow::new(
-            seed,
-            step,
-            metric::TEST_REWARD,
-            result.mean_reward,
-        ));
-        Ok(())
-    };
+    let evaluate_at =
+        |model: &Transformer, step: u64, rows: &mut Vec<SeedRow>| -> Result<EvalResult> {
+            let result = evaluate(
+                &model.valid(),
+                &tokenizer,
+                &test,
+                &EvalOptions::greedy(config.rl.max_new_tokens, EVAL_BATCH),
+                &plain,
+            )?;
+            rows.push(SeedRow::new(
+                seed,
+                step,
+                metric::TEST_ACCURACY,
+                result.accuracy,
+            ));
+            rows.push(SeedRow::new(
+                seed,
+                step,
+                metric::TEST_FORMAT_ACCURACY,
+                result.format_accuracy,
+            ));
+            rows.push(SeedRow::new(
+                seed,
+                step,
+                metric::TEST_REWARD,
+                result.mean_reward,
+            ));
+            Ok(result)
+        };
     let sft_steps = if config.runs_sft() {
         config.sft.total_steps(train.len())
     } else {
@@ -93,6 +96,7 @@ pub fn run_seed(
     };
     let rl_steps = if config.runs_rl() { config.rl.steps } else { 0 };
     let total_work = (sft_steps + rl_steps).max(1) as f64;
+    let mut last_eval = None;
     let due = |step: u64, last: u64| step % config.save_freq == 0 && step < last;
 
     // Continue from the latest checkpoint, or start: initialise and evaluate the base model.
@@ -109,7 +113,7 @@ pub fn run_seed(
         None => {
             let model = Transformer::build(&model_config, &mut RandomInit::new(seed), &device)?;
             let mut rows = Vec::new();
-            evaluate_at(&model, 0, &mut rows)?;
+            last_eval = Some(evaluate_at(&model, 0, &mut rows)?);
             let stage = if config.runs_sft() {
                 Stage::Sft
             } else {
@@ -171,7 +175,7 @@ pub fn run_seed(
         position
             .rows
             .retain(|r| !(r.step == step && r.metric.starts_with("test_")));
-        evaluate_at(&model, step, &mut position.rows)?;
+        last_eval = Some(evaluate_at(&model, step, &mut position.rows)?);
         position.stage = Stage::Rl;
         position.step = 0;
     }
@@ -193,7 +197,7 @@ pub fn run_seed(
                 .rows
                 .extend(step_rows(seed, &m, position.annotation_tokens));
             if m.step % config.test_freq == 0 || m.step == rl_steps {
-                evaluate_at(&state.model, m.step, &mut position.rows)?;
+                last_eval = Some(evaluate_at(&state.model, m.step, &mut position.rows)?);
             }
             position.step = m.step;
             if due(m.step, rl_steps) {
@@ -209,6 +213,17 @@ pub fn run_seed(
         }
         model = state.model;
     }
+    let last = match last_eval {
+        Some(result) => result,
+        None => evaluate(
+            &model.valid(),
+            &tokenizer,
+            &test,
+            &EvalOptions::greedy(config.rl.max_new_tokens, EVAL_BATCH),
+            &plain,
+        )?,
+    };
+    crate::metrics::write_samples(&dirs.model.join("test_samples.parquet"), &last.samples)?;
     crate::model::checkpoint::save(&model, &dirs.model, SaveDtype::F32)?;
     tokenizer.save(&dirs.model.join("tokenizer.json"))?;
     Ok(position.rows)
