@@ -6,6 +6,7 @@
 //! - `store`      — the results folder layout and atomic writes
 //! - `metrics`    — tidy Parquet metric tables
 //! - `plot`       — figures from Parquet only
+//! - `reported`   — the paper's reported numbers (Table 2, figure endpoints, §8 suite) as data
 //! - `model`      — Qwen2/Llama transformers on burn, HF weights, tokenizers, rollouts
 //! - `train`      — SFT and GRPO/UFT fine-tuning steps, AdamW, evaluation
 //! - `theory`     — the paper's §4 search-tree problem and Algorithm 2, simulated
@@ -18,6 +19,7 @@ pub mod experiment;
 pub mod metrics;
 pub mod model;
 pub mod plot;
+pub mod reported;
 pub mod rng;
 pub mod runner;
 pub mod store;
