@@ -153,6 +153,19 @@ fn greedy_tokens_match_transformers_with_and_without_the_cache() {
                     "{arch}, cache {use_cache}, batched"
                 );
             }
+            // Repeated prompts (the rollouts of one GRPO prompt share a prefill).
+            let picks = [1, 1, 3, 1];
+            let repeated: Vec<Vec<u32>> = picks
+                .iter()
+                .map(|&i| expected.input_ids[i].clone())
+                .collect();
+            let out = generate(&model, &repeated, &greedy(12, use_cache), &device);
+            for (completion, i) in out.iter().zip(picks) {
+                assert_eq!(
+                    completion.tokens, expected.greedy[i],
+                    "{arch}, cache {use_cache}, repeated"
+                );
+            }
             let single = generate(
                 &model,
                 &expected.input_ids[..1],

@@ -54,8 +54,9 @@ impl KvCache {
         (&mut self.layers[index], self.len, self.capacity)
     }
 
-    /// Keeps only the rows in `rows` (finished sequences leave the batch).
-    pub fn retain_rows(&mut self, rows: &Tensor<1, burn::tensor::Int>) {
+    /// Row `i` becomes old row `rows[i]`: finished sequences leave the batch, and a shared
+    /// prompt's cache is copied to each of its rollouts.
+    pub fn select_rows(&mut self, rows: &Tensor<1, burn::tensor::Int>) {
         for layer in &mut self.layers {
             layer.keys.inplace(|keys| keys.select(0, rows.clone()));
             layer

@@ -1,7 +1,8 @@
 //! The rollout engine: batched autoregressive generation with a KV cache.
 //!
 //! Prompts of different lengths are left-padded into one batch (each row's positions count from
-//! its own first token). The prompt is run once (prefill); every later step feeds only the newest
+//! its own first token). Each distinct prompt is run once (prefill) and its cache copied to the
+//! rows that share it, as GRPO's rollouts of one prompt do; every later step feeds only the newest
 //! token of each row and attends over the cache. A row leaves the batch when it emits an end
 //! token or reaches `max_new_tokens`, so long generations do not carry finished rows along.
 //!
@@ -100,16 +101,27 @@ fn generate_cached(
     device: &Device,
     rows: &mut [Row],
 ) {
-    let (tokens, mut valid) = left_pad(prompts, options.pad_token);
+    // Prefill each distinct prompt once (GRPO's n rollouts share their prompt), then give every
+    // row its own copy of the cache.
+    let (unique, owner) = distinct(prompts);
+    let (tokens, unique_valid) = left_pad(&unique, options.pad_token);
     let prompt_len = tokens[0].len();
     let mut cache = KvCache::new(
         model.config(),
-        prompts.len(),
+        unique.len(),
         prompt_len + options.max_new_tokens,
         device,
     );
-    let hidden = model.hidden(Inputs::new(&tokens, &valid, 0, device), Some(&mut cache)); // [batch, prompt, hidden]
-    let mut logits = last_logits(model, hidden); // [batch][vocab]
+    let hidden = model.hidden(
+        Inputs::new(&tokens, &unique_valid, 0, device),
+        Some(&mut cache),
+    ); // [distinct, prompt, hidden]
+    let unique_logits = last_logits(model, hidden); // [distinct][vocab]
+    if unique.len() < prompts.len() {
+        cache.select_rows(&index_tensor(&owner, device));
+    }
+    let mut valid: Vec<Vec<bool>> = owner.iter().map(|&u| unique_valid[u].clone()).collect();
+    let mut logits: Vec<Vec<f32>> = owner.iter().map(|&u| unique_logits[u].clone()).collect();
     // `active[i]` is the original index of the row now at batch position i.
     let mut active: Vec<usize> = (0..prompts.len()).collect();
     loop {
@@ -127,14 +139,7 @@ fn generate_cached(
             return;
         }
         if keep.len() < active.len() {
-            let kept = Tensor::<1, Int>::from_data(
-                TensorData::new(
-                    keep.iter().map(|&p| p as i64).collect::<Vec<_>>(),
-                    [keep.len()],
-                ),
-                device,
-            );
-            cache.retain_rows(&kept);
+            cache.select_rows(&index_tensor(&keep, device));
             active = keep.iter().map(|&p| active[p]).collect();
             valid = keep.iter().map(|&p| valid[p].clone()).collect();
         }
@@ -145,6 +150,27 @@ fn generate_cached(
         let hidden = model.hidden(Inputs::new(&next, &valid, past, device), Some(&mut cache)); // [active, 1, hidden]
         logits = last_logits(model, hidden);
     }
+}
+
+/// The distinct prompts in order of first appearance, and for each prompt its index among them.
+fn distinct(prompts: &[Vec<u32>]) -> (Vec<Vec<u32>>, Vec<usize>) {
+    let mut index: std::collections::HashMap<&[u32], usize> = std::collections::HashMap::new();
+    let mut unique = Vec::new();
+    let owner = prompts
+        .iter()
+        .map(|prompt| {
+            *index.entry(prompt.as_slice()).or_insert_with(|| {
+                unique.push(prompt.clone());
+                unique.len() - 1
+            })
+        })
+        .collect();
+    (unique, owner)
+}
+
+fn index_tensor(indices: &[usize], device: &Device) -> Tensor<1, Int> {
+    let data: Vec<i64> = indices.iter().map(|&i| i as i64).collect();
+    Tensor::from_data(TensorData::new(data, [indices.len()]), device)
 }
 
 /// The reference path: the whole (left-padded) sequence is recomputed at every step.
