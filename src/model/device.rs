@@ -16,6 +16,9 @@ pub enum DeviceKind {
     Wgpu,
     /// An NVIDIA GPU through CUDA; needs `--features cuda` and the driver at run time.
     Cuda,
+    /// burn's deprecated ndarray CPU backend (`--features ndarray`), for comparison with flex.
+    #[cfg(feature = "ndarray")]
+    Ndarray,
 }
 
 impl DeviceKind {
@@ -24,6 +27,8 @@ impl DeviceKind {
             DeviceKind::Cpu => "cpu",
             DeviceKind::Wgpu => "wgpu",
             DeviceKind::Cuda => "cuda",
+            #[cfg(feature = "ndarray")]
+            DeviceKind::Ndarray => "ndarray",
         }
     }
 
@@ -33,6 +38,9 @@ impl DeviceKind {
             DeviceKind::Cpu => Ok(Device::flex()),
             DeviceKind::Wgpu => wgpu_device(),
             DeviceKind::Cuda => cuda_device(),
+            #[cfg(feature = "ndarray")]
+            #[allow(deprecated)]
+            DeviceKind::Ndarray => Ok(Device::ndarray()),
         }
     }
 }
@@ -75,6 +83,8 @@ impl FromStr for DeviceKind {
             "cpu" => Ok(DeviceKind::Cpu),
             "wgpu" => Ok(DeviceKind::Wgpu),
             "cuda" => Ok(DeviceKind::Cuda),
+            #[cfg(feature = "ndarray")]
+            "ndarray" => Ok(DeviceKind::Ndarray),
             other => bail!("unknown device \"{other}\" (choose cpu, wgpu or cuda)"),
         }
     }
