@@ -64,29 +64,47 @@ fn sft_config(batch: usize, micro: usize) -> SftConfig {
     }
 }
 
+/// Runs `steps` SFT steps from a fresh optimizer; returns each step's loss.
+fn sft_steps(
+    model: &mut Transformer,
+    config: &SftConfig,
+    steps: u64,
+    tokenizer: &Tokenizer,
+    train: &[Example],
+    device: &Device,
+) -> Vec<f64> {
+    let mut optimizer = AdamW::new(config.optimizer);
+    (0..steps)
+        .map(|step| {
+            sft_step(
+                model,
+                &mut optimizer,
+                config,
+                tokenizer,
+                train,
+                step,
+                device,
+            )
+            .unwrap()
+            .loss
+        })
+        .collect()
+}
+
 #[test]
 fn sft_lowers_its_loss_in_30_steps() {
     let device = Device::flex().autodiff();
     let train = data(64);
     let tokenizer = tokenizer(&train);
     let mut model = model(&tokenizer, &device);
-    let config = sft_config(8, 4);
-    let mut optimizer = AdamW::new(config.optimizer);
-    let losses: Vec<f64> = (0..30)
-        .map(|step| {
-            sft_step(
-                &mut model,
-                &mut optimizer,
-                &config,
-                &tokenizer,
-                &train,
-                step,
-                &device,
-            )
-            .unwrap()
-            .loss
-        })
-        .collect();
+    let losses = sft_steps(
+        &mut model,
+        &sft_config(8, 4),
+        30,
+        &tokenizer,
+        &train,
+        &device,
+    );
     let first = losses[..3].iter().sum::<f64>() / 3.0;
     let last = losses[27..].iter().sum::<f64>() / 3.0;
     println!("SFT loss: first three steps {first:.3}, last three {last:.3}");
@@ -103,20 +121,14 @@ fn gradient_accumulation_over_micro_batches_equals_one_batch() {
     let tokenizer = tokenizer(&train);
     let run = |micro| {
         let mut model = model(&tokenizer, &device);
-        let config = sft_config(8, micro);
-        let mut optimizer = AdamW::new(config.optimizer);
-        for step in 0..3 {
-            sft_step(
-                &mut model,
-                &mut optimizer,
-                &config,
-                &tokenizer,
-                &train,
-                step,
-                &device,
-            )
-            .unwrap();
-        }
+        sft_steps(
+            &mut model,
+            &sft_config(8, micro),
+            3,
+            &tokenizer,
+            &train,
+            &device,
+        );
         parameters(&model)
     };
     let (whole, accumulated) = (run(8), run(2));
