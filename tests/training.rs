@@ -315,6 +315,29 @@ fn a_fine_tune_experiment_runs_every_stage_from_one_file() {
     // A second run finds every cell complete.
     let again = run();
     assert!(again.status.success());
+    // The training figures, from the results alone.
+    let figures = dir.join("figures");
+    let plot = crate::repro([
+        "plot",
+        results.join("ft").to_str().unwrap(),
+        "--out",
+        figures.to_str().unwrap(),
+    ]);
+    assert!(
+        plot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plot.stderr)
+    );
+    for stem in ["accuracy", "format_accuracy", "annotation_usage"] {
+        assert!(
+            figures.join(format!("{stem}_tiny-1m.png")).is_file(),
+            "{stem}"
+        );
+        assert!(
+            figures.join(format!("{stem}_tiny-1m.svg")).is_file(),
+            "{stem}"
+        );
+    }
 }
 
 #[test]

@@ -2,9 +2,11 @@
 //!
 //! - `series` — aggregating per-seed curves onto a common grid (median and range)
 //! - `theory` — the sample-complexity and convergence figures of the `tree_search` kind
+//! - `training` — accuracy and annotation-usage figures of the `fine_tune` kind (Figures 1, 2, 7, 8)
 
 pub mod series;
 pub mod theory;
+pub mod training;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -43,6 +45,7 @@ pub fn plot(args: &PlotArgs) -> Result<()> {
     std::fs::create_dir_all(&args.out)?;
     let written = match first.kind.as_str() {
         "tree_search" => theory::plot(&cells, args)?,
+        "fine_tune" => training::plot(&cells, args)?,
         other => bail!("no figures are defined for experiments of kind `{other}`"),
     };
     for path in written {
