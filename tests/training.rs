@@ -502,3 +502,57 @@ fn repro_eval_scores_a_checkpoint_and_writes_every_completion() {
         .collect();
     assert_eq!(names, ["problem", "sample", "completion", "reward"]);
 }
+
+/// The loop learns. From a tiny model that 128 SFT steps taught to write the answer format only
+/// some of the time (`tests/fixtures/warm_start/`, made by `experiments/tiny_sft_warm_start.toml`),
+/// 30 RL steps on the same generated Countdown problems raise the reward of the rollouts, for
+/// RFT and for UFT (whose hints stop after step 10, so its last steps are scored without help).
+/// Measured: RFT 0.018 → 0.079, UFT 0.012 → 0.090 (mean of steps 1–5 → 26–30); about 5 minutes
+/// on 2 cores, the slowest test.
+#[test]
+fn thirty_rl_steps_of_rft_and_uft_raise_the_training_reward() {
+    let device = Device::flex().autodiff();
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/warm_start");
+    let tokenizer = Tokenizer::from_model_dir(&fixture).unwrap();
+    let warm = repro::model::checkpoint::load(&fixture, &device).unwrap();
+    let train: Vec<Example> = generate_countdown(0, 256)
+        .into_iter()
+        .map(Example::from)
+        .collect();
+    for (name, schedule) in [
+        ("rft", HintSchedule::None),
+        (
+            "uft",
+            HintSchedule::Uft {
+                p_low: 0.05,
+                p_high: 0.95,
+                t_hint: 10,
+            },
+        ),
+    ] {
+        let config = RlConfig {
+            steps: 30,
+            prompts_per_step: 8,
+            rollouts: 4,
+            mini_batch_prompts: 4,
+            micro_batch_prompts: 4,
+            lr: 3e-4,
+            max_new_tokens: 48,
+            seed: 0,
+            ..rl_config(schedule)
+        };
+        let mut state = RlState::new(warm.clone(), &config);
+        let rewards: Vec<f64> = (0..30)
+            .map(|step| {
+                rl_step(&mut state, &config, &tokenizer, &train, step, &device)
+                    .unwrap()
+                    .reward_mean
+            })
+            .collect();
+        let first = rewards[..5].iter().sum::<f64>() / 5.0;
+        let last = rewards[25..].iter().sum::<f64>() / 5.0;
+        println!("{name}: mean rollout reward, steps 1–5 {first:.3}, steps 26–30 {last:.3}");
+        assert!(last > first, "{name}: {rewards:?}");
+    }
+}
