@@ -12,6 +12,8 @@ use plotters::prelude::*;
 
 use super::{PlotArgs, drawing, save_png_and_svg};
 use crate::metrics::CellMetrics;
+// Legend order: the methods in the order `fine_tune` lists them.
+use crate::train::config::METHODS as ORDER;
 
 /// The paper's colours and line styles (§3 of the specification): Base brown dashed, SFT green
 /// dashed, RFT orange, SFT-RFT dark blue, R³ red, UFT purple; the methods the paper does not
@@ -28,17 +30,6 @@ fn style(method: &str) -> (RGBColor, bool, &'static str) {
         _ => (RGBColor(227, 119, 194), false, "RFT (cosine)"),
     }
 }
-
-const ORDER: [&str; 8] = [
-    "base",
-    "sft",
-    "rft",
-    "sft_rft",
-    "r3",
-    "stage",
-    "rft_cosine",
-    "uft",
-];
 
 /// One method's curve: step → (mean, min, max) over seeds.
 type Curve = BTreeMap<u64, (f64, f64, f64)>;
