@@ -13,7 +13,7 @@ use repro::tasks::example::Example;
 use repro::tasks::generate::generate_countdown;
 use repro::train::eval::{EvalOptions, evaluate};
 use repro::train::optimizer::{AdamW, AdamWConfig};
-use repro::train::rl::{RlConfig, RlState, rl_step};
+use repro::train::rl::{HintUnit, RlConfig, RlState, rl_step};
 use repro::train::sft::{SftConfig, sft_step};
 
 fn data(n: usize) -> Vec<Example> {
@@ -143,6 +143,7 @@ fn gradient_accumulation_over_micro_batches_equals_one_batch() {
 fn rl_config(schedule: HintSchedule) -> RlConfig {
     RlConfig {
         schedule,
+        hint_unit: HintUnit::Segment,
         steps: 2,
         prompts_per_step: 4,
         rollouts: 2,
@@ -211,6 +212,30 @@ fn full_hints_feed_the_hint_log_likelihood() {
     assert!(m.hint_tokens > 0.0 && m.hint_nll > 0.0, "{m:?}");
     assert!(m.response_length > 0.0 && m.response_length <= 12.0);
     assert!(m.grad_norm.is_finite() && m.grad_norm > 0.0);
+}
+
+/// The paper's per-token reading of the hint length: with the whole solution shown, every
+/// solution token is a hint token.
+#[test]
+fn token_hint_units_count_solution_tokens() {
+    let device = Device::flex().autodiff();
+    let train = data(16);
+    let tokenizer = tokenizer(&train);
+    let config = RlConfig {
+        hint_unit: HintUnit::Token,
+        steps: 1,
+        ..rl_config(HintSchedule::Full)
+    };
+    let mut state = RlState::new(model(&tokenizer, &device), &config);
+    let metrics = rl_step(&mut state, &config, &tokenizer, &train, 0, &device).unwrap();
+    let indices =
+        repro::train::data::batch_indices(config.seed, 0, config.prompts_per_step, train.len());
+    let solution_tokens: usize = indices
+        .iter()
+        .map(|&i| tokenizer.encode(&train[i].hint.concat()).unwrap().len())
+        .sum();
+    assert_eq!(metrics.hint_tokens, solution_tokens as f64);
+    assert_eq!(metrics.hint_fraction_min, 1.0);
 }
 
 #[test]

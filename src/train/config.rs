@@ -12,7 +12,7 @@ use crate::experiment::schema::{Default, Kind, Param, Schema};
 use crate::model::presets;
 
 use super::optimizer::AdamWConfig;
-use super::rl::RlConfig;
+use super::rl::{HintUnit, RlConfig};
 use super::sft::SftConfig;
 
 /// The methods compared in the paper (specification §1.6), plus the untrained base model.
@@ -193,6 +193,13 @@ const PARAMS: &[Param] = &[
         "evaluate every this many RL steps (the code: 25)",
     ),
     Param {
+        name: "hint_unit",
+        kind: Kind::Choice(&["segment", "token"]),
+        default: Default::Str("segment"),
+        doc: "what a hint length counts: segment (k ~ Binomial(min(5, sentences), p) sentence groups, \
+              the code) or token (l ~ Binomial(solution tokens, p), the paper's wording read per token)",
+    },
+    Param {
         name: "hint_reduction",
         kind: Kind::Choice(&["token_mean", "sequence_sum"]),
         default: Default::Str("token_mean"),
@@ -284,6 +291,10 @@ impl FineTuneConfig {
             vocab: int("vocab") as usize,
             rl: RlConfig {
                 schedule,
+                hint_unit: match cell.get("hint_unit").as_str() {
+                    "token" => HintUnit::Token,
+                    _ => HintUnit::Segment,
+                },
                 steps: int("steps") as u64,
                 prompts_per_step: int("prompts_per_step") as usize,
                 rollouts: int("rollouts") as usize,

@@ -37,10 +37,22 @@ use crate::model::tokenizer::Tokenizer;
 use crate::rng::{combined_key, keyed_rng, label_key};
 use crate::tasks::example::Example;
 
+/// What a hint length counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HintUnit {
+    /// Groups of solution sentences, `num = min(5, sentences)` of them (the official code).
+    #[default]
+    Segment,
+    /// Tokens of the solution: `l ~ Binomial(solution tokens, p)` (the paper's §3.1.1 wording,
+    /// read per token).
+    Token,
+}
+
 /// Everything a reinforcement fine-tuning run needs to know (defaults: Table 1 and §1.4).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RlConfig {
     pub schedule: HintSchedule,
+    pub hint_unit: HintUnit,
     /// T: RL steps.
     pub steps: u64,
     pub prompts_per_step: usize,
@@ -163,23 +175,43 @@ pub fn rl_step(
     let mut hint_tokens = 0usize;
     for &index in &indices {
         let example = &train[index];
-        let bounds = segment_boundaries(example.hint.len(), MAX_SEGMENTS);
-        let num = bounds.len() - 1;
         let mut rng = keyed_rng(&[config.seed, label_key("train/hint"), step, index as u64]);
-        let segments = config.schedule.segments(timestep, num, &mut rng);
-        let hint: String = example.hint[..bounds[segments]].concat();
         let question = tokenizer.encode(&example.question)?;
-        let hint_ids = if hint.is_empty() {
-            Vec::new()
-        } else {
-            tokenizer.encode(&hint)?
+        let (hint, hint_ids, fraction) = match config.hint_unit {
+            HintUnit::Segment => {
+                let bounds = segment_boundaries(example.hint.len(), MAX_SEGMENTS);
+                let num = bounds.len() - 1;
+                let segments = config.schedule.segments(timestep, num, &mut rng);
+                let hint: String = example.hint[..bounds[segments]].concat();
+                let ids = if hint.is_empty() {
+                    Vec::new()
+                } else {
+                    tokenizer.encode(&hint)?
+                };
+                (
+                    hint,
+                    ids,
+                    if num == 0 {
+                        0.0
+                    } else {
+                        segments as f64 / num as f64
+                    },
+                )
+            }
+            HintUnit::Token => {
+                let solution = tokenizer.encode(&example.hint.concat())?;
+                let shown = config.schedule.segments(timestep, solution.len(), &mut rng);
+                let ids = solution[..shown].to_vec();
+                let fraction = if solution.is_empty() {
+                    0.0
+                } else {
+                    shown as f64 / solution.len() as f64
+                };
+                (tokenizer.decode(&ids)?, ids, fraction)
+            }
         };
         hint_tokens += hint_ids.len();
-        fractions.push(if num == 0 {
-            0.0
-        } else {
-            segments as f64 / num as f64
-        });
+        fractions.push(fraction);
         prompts.push((index, question, hint_ids, hint));
     }
 
