@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+
 use std::time::{Duration, Instant};
 
 use repro::experiment::Experiment;
@@ -118,18 +118,7 @@ fn kill_9_midway_then_rerun_gives_exactly_the_uninterrupted_rows() {
     let interrupted = dir.join("interrupted");
     let exp = Experiment::from_file(&file).unwrap();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_repro"))
-        .args([
-            "run",
-            f,
-            "--results",
-            interrupted.to_str().unwrap(),
-            "--quiet",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = crate::spawn_run(&file, &interrupted);
     // Wait until the first seed part exists, then kill -9.
     let first_part = CellDir::new(&interrupted, "exp", &exp.cells[0].id).seed_part(0);
     let start = Instant::now();

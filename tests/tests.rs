@@ -20,6 +20,34 @@ fn repro<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output {
         .expect("the binary runs")
 }
 
+/// `repro run FILE --results RESULTS --quiet`, started in the background with its output
+/// discarded (for tests that kill it midway).
+fn spawn_run(file: &Path, results: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_repro"))
+        .args([
+            "run".as_ref(),
+            file.as_os_str(),
+            "--results".as_ref(),
+            results.as_os_str(),
+            "--quiet".as_ref(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts")
+}
+
+/// `repro run FILE --results RESULTS --quiet`, to completion.
+fn run_quiet(file: &Path, results: &Path) -> Output {
+    repro([
+        "run".as_ref(),
+        file.as_os_str(),
+        "--results".as_ref(),
+        results.as_os_str(),
+        "--quiet".as_ref(),
+    ])
+}
+
 /// A fresh, empty folder for one test.
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("repro-test-{name}-{}", std::process::id()));

@@ -275,15 +275,7 @@ fn a_fine_tune_experiment_runs_every_stage_from_one_file() {
     let dir = crate::scratch("fine-tune-run");
     let file = write_fine_tune(&dir, "[sweep]\nmethod = [\"sft_rft\", \"uft\"]\n");
     let results = dir.join("results");
-    let run = || {
-        crate::repro([
-            "run",
-            file.to_str().unwrap(),
-            "--results",
-            results.to_str().unwrap(),
-            "--quiet",
-        ])
-    };
+    let run = || crate::run_quiet(&file, &results);
     let output = run();
     assert!(
         output.status.success(),
@@ -402,7 +394,6 @@ fn deterministic_rows(
 
 #[test]
 fn kill_9_mid_training_then_rerun_gives_the_uninterrupted_run_bit_for_bit() {
-    use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
     let dir = crate::scratch("fine-tune-kill");
     // 12 problems, 4 prompts a step: an epoch every 3 steps. SFT (3 steps) then 8 RL steps,
@@ -416,15 +407,7 @@ fn kill_9_mid_training_then_rerun_gives_the_uninterrupted_run_bit_for_bit() {
          sft_epochs = 1\nsft_batch = 4\nsft_micro_batch = 2\nsft_lr = 1e-3\nsave_freq = 1\n",
     )
     .unwrap();
-    let run = |results: &std::path::Path| {
-        crate::repro([
-            "run",
-            file.to_str().unwrap(),
-            "--results",
-            results.to_str().unwrap(),
-            "--quiet",
-        ])
-    };
+    let run = |results: &std::path::Path| crate::run_quiet(&file, results);
     let straight = dir.join("straight");
     assert!(run(&straight).status.success());
 
@@ -432,18 +415,7 @@ fn kill_9_mid_training_then_rerun_gives_the_uninterrupted_run_bit_for_bit() {
     let experiment = repro::experiment::Experiment::from_file(&file).unwrap();
     let cell = repro::store::CellDir::new(&interrupted, "resume", &experiment.cells[0].id);
     let latest = cell.seed_work(3).join("LATEST");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_repro"))
-        .args([
-            "run",
-            file.to_str().unwrap(),
-            "--results",
-            interrupted.to_str().unwrap(),
-            "--quiet",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = crate::spawn_run(&file, &interrupted);
     let start = Instant::now();
     while std::fs::read_to_string(&latest).map_or(true, |name| name < "rl-000004".to_string())
         && start.elapsed() < Duration::from_secs(120)

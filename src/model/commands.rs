@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 
 use super::checkpoint;
 use super::device::DeviceKind;
-use super::generate::{GenerateOptions, generate};
+use super::generate::{GenerateOptions, generate, pad_token, stop_tokens};
 use super::presets;
 use super::sampling::Sampling;
 use super::tokenizer::Tokenizer;
@@ -100,25 +100,6 @@ pub fn generate_command(args: &GenerateArgs) -> Result<String> {
         args.device
     )?;
     Ok(out)
-}
-
-/// The model's end tokens from its config, else the tokenizer's end-of-text marker.
-pub fn stop_tokens(model: &Transformer, tokenizer: &Tokenizer) -> Vec<u32> {
-    let mut stops = model.config().eos_token_ids.clone();
-    if let Some(eos) = tokenizer.end_of_text()
-        && !stops.contains(&eos)
-    {
-        stops.push(eos);
-    }
-    stops
-}
-
-/// Left padding is never attended to; any valid id will do, preferably end-of-text.
-pub fn pad_token(model: &Transformer, tokenizer: &Tokenizer) -> u32 {
-    tokenizer
-        .end_of_text()
-        .or(model.config().eos_token_ids.first().copied())
-        .unwrap_or(0)
 }
 
 /// `repro model init`: a randomly initialised model folder for a preset, paired with a

@@ -15,6 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use super::batch::{Inputs, left_pad};
 use super::cache::KvCache;
 use super::sampling::{Sampling, choose};
+use super::tokenizer::Tokenizer;
 use super::transformer::Transformer;
 
 #[derive(Clone, Debug)]
@@ -29,6 +30,25 @@ pub struct GenerateOptions {
     /// `false` recomputes the whole sequence at every step: slow, kept as the reference the
     /// cached path is tested against.
     pub use_cache: bool,
+}
+
+/// The model's end tokens from its config, else the tokenizer's end-of-text marker.
+pub fn stop_tokens(model: &Transformer, tokenizer: &Tokenizer) -> Vec<u32> {
+    let mut stops = model.config().eos_token_ids.clone();
+    if let Some(eos) = tokenizer.end_of_text()
+        && !stops.contains(&eos)
+    {
+        stops.push(eos);
+    }
+    stops
+}
+
+/// Left padding is never attended to; any valid id will do, preferably end-of-text.
+pub fn pad_token(model: &Transformer, tokenizer: &Tokenizer) -> u32 {
+    tokenizer
+        .end_of_text()
+        .or(model.config().eos_token_ids.first().copied())
+        .unwrap_or(0)
 }
 
 /// One generated continuation.

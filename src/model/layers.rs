@@ -110,7 +110,7 @@ impl DecoderLayer {
         ] {
             visit(
                 format!("{prefix}.{name}.weight"),
-                HostTensor::vector(norm.gamma.val()),
+                HostTensor::of(norm.gamma.val()),
             );
         }
         for (name, linear) in [
@@ -134,7 +134,7 @@ pub fn visit_linear(name: &str, linear: &Linear, visit: &mut dyn FnMut(String, H
         HostTensor::linear_weight(linear.weight.val()),
     );
     if let Some(bias) = &linear.bias {
-        visit(format!("{name}.bias"), HostTensor::vector(bias.val()));
+        visit(format!("{name}.bias"), HostTensor::of(bias.val()));
     }
 }
 

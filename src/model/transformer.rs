@@ -111,14 +111,14 @@ impl Transformer {
     pub fn visit_named(&self, visit: &mut dyn FnMut(String, HostTensor)) {
         visit(
             "model.embed_tokens.weight".into(),
-            HostTensor::matrix(self.embed_tokens.val()),
+            HostTensor::of(self.embed_tokens.val()),
         );
         for (i, layer) in self.layers.iter().enumerate() {
             layer.visit_named(&format!("model.layers.{i}"), visit);
         }
         visit(
             "model.norm.weight".into(),
-            HostTensor::vector(self.norm.gamma.val()),
+            HostTensor::of(self.norm.gamma.val()),
         );
         if let Some(head) = &self.lm_head {
             visit_linear("lm_head", head, visit);

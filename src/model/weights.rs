@@ -24,15 +24,8 @@ pub struct HostTensor {
 }
 
 impl HostTensor {
-    pub fn vector(tensor: Tensor<1>) -> Self {
-        let shape = tensor.dims().to_vec();
-        HostTensor {
-            shape,
-            data: to_f32_vec(tensor),
-        }
-    }
-
-    pub fn matrix(tensor: Tensor<2>) -> Self {
+    /// Any float tensor, as it is laid out.
+    pub fn of<const D: usize>(tensor: Tensor<D>) -> Self {
         let shape = tensor.dims().to_vec();
         HostTensor {
             shape,

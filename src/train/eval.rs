@@ -6,7 +6,7 @@ use anyhow::Result;
 use burn::tensor::Device;
 
 use crate::model::Transformer;
-use crate::model::generate::{GenerateOptions, generate};
+use crate::model::generate::{GenerateOptions, generate, pad_token, stop_tokens};
 use crate::model::sampling::Sampling;
 use crate::model::tokenizer::Tokenizer;
 use crate::tasks::example::Example;
@@ -66,11 +66,6 @@ pub fn evaluate(
     options: &EvalOptions,
     device: &Device,
 ) -> Result<EvalResult> {
-    let stop: Vec<u32> = tokenizer
-        .end_of_text()
-        .into_iter()
-        .chain(model.config().eos_token_ids.iter().copied())
-        .collect();
     let k = options.samples.max(1);
     let batch = options.batch_size.max(1);
     let mut samples = Vec::with_capacity(examples.len() * k);
@@ -86,8 +81,8 @@ pub fn evaluate(
         let generate_options = GenerateOptions {
             max_new_tokens: options.max_new_tokens,
             sampling: options.sampling,
-            stop_tokens: stop.clone(),
-            pad_token: tokenizer.end_of_text().unwrap_or(0),
+            stop_tokens: stop_tokens(model, tokenizer),
+            pad_token: pad_token(model, tokenizer),
             seed: crate::rng::combined_key(&[options.seed, chunk_index as u64]),
             use_cache: true,
         };

@@ -101,8 +101,8 @@ impl AdamW {
             },
         )];
         for (name, (m, v)) in &self.moments {
-            tensors.push((format!("{name}.m"), HostTensor::vector(m.clone())));
-            tensors.push((format!("{name}.v"), HostTensor::vector(v.clone())));
+            tensors.push((format!("{name}.m"), HostTensor::of(m.clone())));
+            tensors.push((format!("{name}.v"), HostTensor::of(v.clone())));
         }
         write_safetensors(path, &tensors, SaveDtype::F32)
     }
