@@ -93,7 +93,8 @@ fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
     })
 }
 
-/// Writes per-completion evaluation records (atomically): problem, sample, completion, reward.
+/// Writes per-completion evaluation records (atomically): problem, sample, hint length (0:
+/// evaluation prompts carry no hint), completion, parsed answer (null when none), reward.
 pub fn write_samples(path: &Path, samples: &[crate::train::eval::SampleRecord]) -> Result<()> {
     let mut df = DataFrame::new_infer_height(vec![
         Column::new(
@@ -104,11 +105,19 @@ pub fn write_samples(path: &Path, samples: &[crate::train::eval::SampleRecord]) 
             "sample".into(),
             samples.iter().map(|s| s.sample as u64).collect::<Vec<_>>(),
         ),
+        Column::new("hint_tokens".into(), vec![0u64; samples.len()]),
         Column::new(
             "completion".into(),
             samples
                 .iter()
                 .map(|s| s.completion.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "answer".into(),
+            samples
+                .iter()
+                .map(|s| s.answer.as_deref())
                 .collect::<Vec<_>>(),
         ),
         Column::new(

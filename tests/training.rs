@@ -497,7 +497,16 @@ fn repro_eval_scores_a_checkpoint_and_writes_every_completion() {
         .iter()
         .map(|n| n.to_string())
         .collect();
-    assert_eq!(names, ["problem", "sample", "completion", "reward"]);
+    assert_eq!(
+        names,
+        ["problem", "sample", "hint_tokens", "completion", "answer", "reward"]
+    );
+    // Rewards of 0 are exactly the rows where the official rule found no answer.
+    let answers = frame.column("answer").unwrap().str().unwrap().clone();
+    let rewards = frame.column("reward").unwrap().f64().unwrap().clone();
+    for (answer, reward) in answers.iter().zip(rewards.iter()) {
+        assert_eq!(answer.is_none(), reward == Some(0.0));
+    }
 }
 
 /// The loop learns. From a tiny model that 128 SFT steps taught to write the answer format only

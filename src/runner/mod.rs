@@ -4,8 +4,10 @@
 //!
 //! - `summary`    — `summary.toml` (status and provenance of a cell)
 //! - `provenance` — version, commit, host, CPU, timestamps
+//! - `record`     — `experiment.toml`: file, profile, overrides and tolerance of the results
 
 pub mod provenance;
+pub mod record;
 pub mod summary;
 
 use std::collections::BTreeSet;

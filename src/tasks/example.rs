@@ -3,7 +3,7 @@
 //! the loader chose by the exact `data_source` name.
 
 use super::reward::Reward;
-use super::verify::{boxed, choice, countdown, hendrycks, logic};
+use super::verify::{boxed, choice, countdown, extract, hendrycks, logic};
 use crate::algo::hint::{MAX_SEGMENTS, segment_boundaries};
 
 /// What a completion is checked against (`reward_model.ground_truth` of the official files).
@@ -77,6 +77,23 @@ impl Example {
         }
     }
 
+    /// The answer the official rule extracts from a response to the plain prompt (what
+    /// [`Example::score_response`] then checks), or `None` when it finds none.
+    pub fn parsed_answer(&self, response: &str) -> Option<String> {
+        let text = || format!("{}{response}", self.question);
+        match &self.ground_truth {
+            GroundTruth::Countdown { .. } | GroundTruth::Math { .. } | GroundTruth::Numeric { .. } => {
+                extract::uft_answer(&text()).ok().map(str::to_string)
+            }
+            GroundTruth::Logic { .. } => extract::logic_answer(&text()).ok().map(str::to_string),
+            GroundTruth::Boxed { .. } => boxed::last_boxed(response).map(str::to_string),
+            GroundTruth::Choice { label } => {
+                choice::extract_choice(response, choice::Labels::of(label.to_ascii_uppercase()))
+                    .map(String::from)
+            }
+        }
+    }
+
     /// Scores a full decoded text (prompt + hint + response) with the official rule.
     pub fn score_text(&self, text: &str) -> Reward {
         match &self.ground_truth {
@@ -127,5 +144,23 @@ mod tests {
             assert_eq!(full, format!("{}{}", ex.question, ex.hint.concat()));
             assert!(answer.starts_with(&ex.prompt_with_hint(1)[ex.question.len()..]));
         }
+    }
+
+    #[test]
+    fn the_parsed_answer_is_what_the_official_rule_reads() {
+        let ex = Example::from(crate::tasks::generate::generate_countdown(3, 1).remove(0));
+        // Countdown reads the last line's last answer tag only.
+        assert_eq!(
+            ex.parsed_answer(" ok</think>\n<answer> 1 + 2 </answer>"),
+            Some("1 + 2".to_string())
+        );
+        assert_eq!(ex.parsed_answer("<answer>1</answer>\nmore"), None);
+        let logic = Example::from(crate::tasks::generate::generate_logic(3, 1).remove(0));
+        // Knights and Knaves reads the whole response.
+        assert_eq!(
+            logic.parsed_answer("<answer>(1) A is a knight</answer>\nmore"),
+            Some("(1) A is a knight".to_string())
+        );
+        assert_eq!(logic.parsed_answer("no tags"), None);
     }
 }

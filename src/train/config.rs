@@ -192,6 +192,21 @@ const PARAMS: &[Param] = &[
         25,
         "evaluate every this many RL steps (the code: 25)",
     ),
+    int(
+        "eval_samples",
+        0,
+        1024,
+        0,
+        "k > 0: also evaluate the final model with k sampled completions per test problem \
+         (mean@k and unbiased pass@k); 0: greedy only, as the paper",
+    ),
+    float(
+        "eval_temperature",
+        0.01,
+        10.0,
+        0.6,
+        "sampling temperature of that extra evaluation (the §8 protocol: 0.6)",
+    ),
     Param {
         name: "hint_unit",
         kind: Kind::Choice(&["segment", "token"]),
@@ -251,6 +266,9 @@ pub struct FineTuneConfig {
     pub sft: SftConfig,
     pub test_freq: u64,
     pub save_freq: u64,
+    /// Sampled completions per test problem in the final extra evaluation (0: none).
+    pub eval_samples: usize,
+    pub eval_temperature: f32,
 }
 
 impl FineTuneConfig {
@@ -325,6 +343,8 @@ impl FineTuneConfig {
             },
             test_freq: int("test_freq") as u64,
             save_freq: int("save_freq") as u64,
+            eval_samples: int("eval_samples") as usize,
+            eval_temperature: float("eval_temperature") as f32,
             method,
         }
     }

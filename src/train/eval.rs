@@ -19,6 +19,8 @@ pub struct SampleRecord {
     /// Which of the problem's samples (0 when greedy).
     pub sample: usize,
     pub completion: String,
+    /// The answer the task's official rule extracted, if any.
+    pub answer: Option<String>,
     pub reward: f64,
 }
 
@@ -94,6 +96,7 @@ pub fn evaluate(
             samples.push(SampleRecord {
                 index: chunk_index * batch + row / k,
                 sample: row % k,
+                answer: example.parsed_answer(&text),
                 completion: text,
                 reward,
             });

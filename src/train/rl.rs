@@ -30,7 +30,7 @@ use crate::algo::hint::{MAX_SEGMENTS, segment_boundaries};
 use crate::algo::schedule::HintSchedule;
 use crate::algo::uft::{LossWeights, MicroBatch, total_loss};
 use crate::model::Transformer;
-use crate::model::generate::{GenerateOptions, generate};
+use crate::model::generate::{GenerateOptions, generate, pad_token, stop_tokens};
 use crate::model::logprobs::{token_logprobs, token_logprobs_with};
 use crate::model::sampling::Sampling;
 use crate::model::tokenizer::Tokenizer;
@@ -164,8 +164,8 @@ pub fn rl_step(
 ) -> Result<StepMetrics> {
     let started = Instant::now();
     let timestep = step + 1;
-    let pad = tokenizer.end_of_text().unwrap_or(0);
     let policy = state.model.valid();
+    let pad = pad_token(&policy, tokenizer);
     let plain = device.clone().without_autodiff();
 
     // Steps 1–3: the step's prompts, each with its hint.
@@ -224,7 +224,7 @@ pub fn rl_step(
     let options = GenerateOptions {
         max_new_tokens: config.max_new_tokens,
         sampling: Sampling::at_temperature(config.temperature),
-        stop_tokens: tokenizer.end_of_text().into_iter().collect(),
+        stop_tokens: stop_tokens(&policy, tokenizer),
         pad_token: pad,
         seed: combined_key(&[config.seed, label_key("train/rollouts"), step]),
         use_cache: true,

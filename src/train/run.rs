@@ -21,7 +21,9 @@ use super::rl::{RlState, StepMetrics, rl_step};
 use super::sft::sft_step;
 use crate::experiment::Cell;
 use crate::metrics::SeedRow;
+use crate::model::sampling::Sampling;
 use crate::model::tokenizer::Tokenizer;
+use crate::rng::{combined_key, label_key};
 use crate::model::weights::{RandomInit, SaveDtype};
 use crate::model::{Transformer, presets};
 use crate::tasks::example::Example;
@@ -32,6 +34,8 @@ pub mod metric {
     pub const TEST_ACCURACY: &str = "test_accuracy";
     pub const TEST_FORMAT_ACCURACY: &str = "test_format_accuracy";
     pub const TEST_REWARD: &str = "test_reward";
+    /// Fraction correct over `eval_samples` sampled completions per problem (final model only).
+    pub const TEST_MEAN_AT_K: &str = "test_mean_at_k";
     /// Annotation (solution) tokens consumed so far: hint tokens in RL, target tokens in SFT.
     pub const ANNOTATION_TOKENS: &str = "annotation_tokens";
 }
@@ -224,6 +228,33 @@ pub fn run_seed(
         )?,
     };
     crate::metrics::write_samples(&dirs.model.join("test_samples.parquet"), &last.samples)?;
+    if config.eval_samples > 0 {
+        let sampled = evaluate(
+            &model.valid(),
+            &tokenizer,
+            &test,
+            &EvalOptions {
+                max_new_tokens: config.rl.max_new_tokens,
+                batch_size: EVAL_BATCH,
+                samples: config.eval_samples,
+                sampling: Sampling::at_temperature(config.eval_temperature),
+                seed: combined_key(&[seed, label_key("eval/sampled")]),
+            },
+            &plain,
+        )?;
+        let step = position.rows.iter().map(|r| r.step).max().unwrap_or(0);
+        position
+            .rows
+            .push(SeedRow::new(seed, step, metric::TEST_MEAN_AT_K, sampled.accuracy));
+        for (k, value) in &sampled.pass_at {
+            let name = format!("test_pass_at_{k}");
+            position.rows.push(SeedRow::new(seed, step, &name, *value));
+        }
+        crate::metrics::write_samples(
+            &dirs.model.join("test_samples_sampled.parquet"),
+            &sampled.samples,
+        )?;
+    }
     crate::model::checkpoint::save(&model, &dirs.model, SaveDtype::F32)?;
     tokenizer.save(&dirs.model.join("tokenizer.json"))?;
     Ok(position.rows)
