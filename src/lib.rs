@@ -19,6 +19,7 @@ pub mod experiment;
 pub mod metrics;
 pub mod model;
 pub mod plot;
+pub mod report;
 pub mod reported;
 pub mod rng;
 pub mod runner;

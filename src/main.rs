@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
-use repro::experiment::Experiment;
+use repro::experiment::cli::ExperimentArgs;
 use repro::model::commands as model_commands;
 use repro::runner::{self, RunOptions};
 use repro::tasks::commands::{self as task_commands, GeneratedTask};
@@ -26,9 +26,9 @@ struct Cli {
 enum Command {
     /// Run every cell of an experiment file that is not already complete.
     Run {
-        /// The experiment file (e.g. experiments/sample_complexity.toml).
-        experiment: PathBuf,
-        /// Results root; cells go to <results>/<experiment name>/<cell id>/.
+        #[command(flatten)]
+        experiment: ExperimentArgs,
+        /// Results root; cells go to <results>/<experiment name>[-profile]/<cell id>/.
         #[arg(long, default_value = "results")]
         results: PathBuf,
         /// Cells to run at once.
@@ -46,13 +46,18 @@ enum Command {
     },
     /// Validate an experiment file and list its cells.
     Check {
-        experiment: PathBuf,
+        #[command(flatten)]
+        experiment: ExperimentArgs,
         /// Also print every parameter the experiment's kind accepts, with defaults.
         #[arg(long)]
         schema: bool,
     },
     /// Draw the figures of an experiment from its results (Parquet only).
     Plot(repro::plot::PlotArgs),
+    /// Print the paper's tables from a fine_tune results folder; write Markdown, CSV and LaTeX.
+    Table(repro::report::TableArgs),
+    /// Write one Markdown report of a fine_tune results folder: record, tables, figures.
+    Report(repro::report::ReportArgs),
     /// Task data: generate it, or look inside a file.
     #[command(subcommand)]
     Data(DataCommand),
@@ -171,7 +176,8 @@ fn run(cli: Cli) -> Result<()> {
             force,
             quiet,
         } => {
-            let exp = Experiment::from_file(&experiment)?;
+            let exp = experiment.load()?;
+            repro::train::preflight::check(&exp)?;
             if jobs == 0 {
                 bail!("--jobs must be at least 1");
             }
@@ -184,26 +190,43 @@ fn run(cli: Cli) -> Result<()> {
             };
             let started = std::time::Instant::now();
             let report = runner::run(&exp, &opts)
-                .with_context(|| format!("running {}", experiment.display()))?;
+                .with_context(|| format!("running {}", experiment.file.display()))?;
             if !quiet {
                 eprintln!(
                     "{}: {} cells run, {} already complete, {} busy elsewhere ({:.1}s); results in {}",
-                    exp.name,
+                    exp.results_name(),
                     report.ran,
                     report.skipped,
                     report.busy,
                     started.elapsed().as_secs_f64(),
-                    opts.results.join(&exp.name).display()
+                    opts.results.join(exp.results_name()).display()
                 );
             }
             Ok(())
         }
         Command::Check { experiment, schema } => {
-            let exp = Experiment::from_file(&experiment)?;
+            let exp = experiment.load()?;
             print!("{}", repro::experiment::describe(&exp, schema));
+            // Without --profile, every profile of the file must be valid too.
+            if experiment.profile.is_none() && exp.profiles.len() > 1 {
+                for profile in &exp.profiles[1..] {
+                    let other = ExperimentArgs {
+                        profile: Some(profile.clone()),
+                        ..experiment.clone()
+                    };
+                    let checked = other.load()?;
+                    println!(
+                        "profile {profile}: valid, {} cells × {} seeds",
+                        checked.cells.len(),
+                        checked.seeds.len()
+                    );
+                }
+            }
             Ok(())
         }
         Command::Plot(args) => repro::plot::plot(&args),
+        Command::Table(args) => repro::report::table(&args),
+        Command::Report(args) => repro::report::report(&args),
         Command::Data(DataCommand::Generate {
             task,
             n,

@@ -64,6 +64,17 @@ impl CellDir {
     pub fn seed_work(&self, seed: u64) -> PathBuf {
         self.root.join("seeds").join(format!("{seed}.work"))
     }
+    /// Pretrained base models, shared by every experiment under the same results root.
+    pub fn base_models(&self) -> PathBuf {
+        let experiment = self
+            .root
+            .parent()
+            .expect("a cell folder is inside its experiment's");
+        experiment
+            .parent()
+            .expect("an experiment folder is inside the results root")
+            .join("base_models")
+    }
     /// The final model of a seed, for kinds that train one.
     pub fn seed_model(&self, seed: u64) -> PathBuf {
         self.root.join("models").join(format!("seed-{seed}"))

@@ -5,8 +5,10 @@ mod experiment_files; // every experiments/*.toml loads; each class of bad file 
 mod model_cli; // tokenizer train → model init → generate, and their errors
 mod model_parity; // the transformer against transformers: logits, greedy tokens, checkpoints
 mod official_data; // the verifiers on every official row (from ../shared/datasets when present)
-mod task_data;
-mod training; // SFT and RL steps on a tiny model: loss goes down, accumulation, UFT(no hint) = RFT // generated and official task files, `repro data`, `repro score`
+mod profiles; // experiment profiles, --set / --steps / --limit, the check before a run
+mod report; // repro table / report
+mod task_data; // generated and official task files, `repro data`, `repro score`
+mod training; // SFT and RL steps on a tiny model: loss goes down, accumulation, UFT(no hint) = RFT
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

@@ -499,7 +499,14 @@ fn repro_eval_scores_a_checkpoint_and_writes_every_completion() {
         .collect();
     assert_eq!(
         names,
-        ["problem", "sample", "hint_tokens", "completion", "answer", "reward"]
+        [
+            "problem",
+            "sample",
+            "hint_tokens",
+            "completion",
+            "answer",
+            "reward"
+        ]
     );
     // Rewards of 0 are exactly the rows where the official rule found no answer.
     let answers = frame.column("answer").unwrap().str().unwrap().clone();

@@ -47,7 +47,16 @@ pub struct RawExperiment {
     pub overrides: Vec<Override>,
     /// `method → option → value`.
     pub method_options: BTreeMap<&'static str, Assignments>,
+    /// The profile read, when the file has `[profile.<name>]` tables.
+    pub profile: Option<String>,
+    /// Every profile the file declares, default first.
+    pub profiles: Vec<String>,
+    /// Largest |reproduced − reported| accepted as agreement (accuracy units, 0–1).
+    pub tolerance: f64,
 }
+
+/// Agreement tolerance when a file declares none.
+pub const DEFAULT_TOLERANCE: f64 = 0.05;
 
 const TOP_LEVEL_KEYS: &[&str] = &[
     "name",
@@ -58,24 +67,44 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "sweep",
     "override",
     "method_options",
+    "tolerance",
+    "default_profile",
+    "profile",
+];
+
+/// Keys a `[profile.<name>]` table may set; `defaults` and `method_options` are merged key by
+/// key into the top-level ones, the others replace them.
+const PROFILE_KEYS: &[&str] = &[
+    "description",
+    "seeds",
+    "defaults",
+    "sweep",
+    "override",
+    "method_options",
+    "tolerance",
 ];
 
 type Table<'i> = DeTable<'i>;
 type Item<'i> = Spanned<DeValue<'i>>;
 
 /// Parses and checks `source` against the schema chosen by its `kind` key.
+///
+/// A file with `[profile.<name>]` tables is read as the top level with the chosen profile's
+/// keys applied (`profile = None`: the `default_profile`, else the first one declared).
 pub fn parse(
     source: &Source<'_>,
     kinds: &[&'static str],
     schema_of: impl Fn(&str) -> Schema,
+    profile: Option<&str>,
 ) -> Result<RawExperiment, ConfigError> {
     let root = DeTable::parse(source.text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         source.error(span, "", format!("not valid TOML: {}", e.message().trim()))
     })?;
     let root_span = root.span();
-    let root = root.into_inner();
     let reader = Reader { source };
+    let (root, profile, profiles) =
+        reader.apply_profile(root.into_inner(), root_span.clone(), profile)?;
 
     for (key, _) in root.iter() {
         if !TOP_LEVEL_KEYS.contains(&key.get_ref().as_ref()) {
@@ -157,8 +186,21 @@ pub fn parse(
         None => BTreeMap::new(),
         Some(item) => reader.method_options(item, &schema)?,
     };
+    let tolerance = match root.get("tolerance") {
+        None => DEFAULT_TOLERANCE,
+        Some(item) => {
+            let kind = Kind::Float { min: 0.0, max: 1.0 };
+            reader
+                .param_value(item, "tolerance", &kind)?
+                .value
+                .as_float()
+        }
+    };
 
     Ok(RawExperiment {
+        profile,
+        profiles,
+        tolerance,
         name,
         description,
         kind,
@@ -175,6 +217,109 @@ struct Reader<'a, 'b> {
 }
 
 impl Reader<'_, '_> {
+    /// Removes the profile keys from `root` and applies the chosen profile's tables to it.
+    fn apply_profile<'i>(
+        &self,
+        mut root: Table<'i>,
+        root_span: Range<usize>,
+        wanted: Option<&str>,
+    ) -> Result<(Table<'i>, Option<String>, Vec<String>), ConfigError> {
+        let default = root.remove("default_profile");
+        let Some(item) = root.remove("profile") else {
+            if let Some(item) = default {
+                return Err(self.source.error(
+                    item.span(),
+                    "default_profile",
+                    "the file declares no `[profile.<name>]` tables",
+                ));
+            }
+            if let Some(name) = wanted {
+                let mut err = self.source.error(
+                    root_span,
+                    "profile",
+                    format!("the file has no profiles, so `--profile {name}` cannot be honoured"),
+                );
+                err.line = None;
+                return Err(err);
+            }
+            return Ok((root, None, Vec::new()));
+        };
+        let profiles = self.table(&item, "profile")?;
+        let mut names: Vec<String> = profiles
+            .iter()
+            .map(|(k, _)| k.get_ref().to_string())
+            .collect();
+        if names.is_empty() {
+            return Err(self
+                .source
+                .error(item.span(), "profile", "declares no profile"));
+        }
+        if let Some(default) = &default {
+            let name = self.string(default, "default_profile")?;
+            let Some(at) = names.iter().position(|n| *n == name) else {
+                let valid: Vec<&str> = names.iter().map(String::as_str).collect();
+                return Err(self.source.unknown_key(
+                    default.span(),
+                    "default_profile",
+                    &name,
+                    "profile",
+                    &valid,
+                ));
+            };
+            let name = names.remove(at);
+            names.insert(0, name);
+        }
+        let chosen = wanted
+            .map(str::to_string)
+            .unwrap_or_else(|| names[0].clone());
+        let Some((key, table)) = profiles.iter().find(|(k, _)| *k.get_ref() == chosen) else {
+            let valid: Vec<&str> = names.iter().map(String::as_str).collect();
+            let mut err =
+                self.source
+                    .unknown_key(item.span(), "profile", &chosen, "profile", &valid);
+            err.line = None;
+            return Err(err);
+        };
+        // Every profile's keys are checked, the chosen one's values below.
+        for (other, table) in profiles.iter() {
+            let path = format!("profile.{}", other.get_ref());
+            for (name, _) in self.table(table, &path)?.iter() {
+                let key_name = name.get_ref().as_ref();
+                if !PROFILE_KEYS.contains(&key_name) {
+                    return Err(self.source.unknown_key(
+                        name.span(),
+                        &format!("{path}.{key_name}"),
+                        key_name,
+                        "profile key",
+                        PROFILE_KEYS,
+                    ));
+                }
+            }
+        }
+        let path = format!("profile.{}", key.get_ref());
+        for (name, value) in self.table(table, &path)?.iter() {
+            let key_name = name.get_ref().as_ref();
+            let merged = match (key_name, root.get_mut(key_name)) {
+                ("defaults" | "method_options", Some(existing)) => {
+                    match (existing.get_mut(), value.get_ref()) {
+                        (DeValue::Table(base), DeValue::Table(extra)) => {
+                            for (k, v) in extra.iter() {
+                                base.insert(k.clone(), v.clone());
+                            }
+                            true
+                        }
+                        _ => false,
+                    }
+                }
+                _ => false,
+            };
+            if !merged {
+                root.insert(name.clone(), value.clone());
+            }
+        }
+        Ok((root, Some(chosen), names))
+    }
+
     fn table<'t, 'i>(&self, item: &'t Item<'i>, key: &str) -> Result<&'t Table<'i>, ConfigError> {
         match item.get_ref() {
             DeValue::Table(t) => Ok(t),

@@ -7,10 +7,12 @@
 //! parameter set (schema defaults ← `[defaults]` ← sweep point ← overrides) and gets a
 //! stable id: a hash of that resolved set, the same on every machine.
 //!
+//! - `cli`    — `--profile`, `--set`, `--steps`, `--limit`
 //! - `error`  — `ConfigError` with file, line, key and suggestion
 //! - `schema` — parameter types, ranges, defaults and docs
 //! - `file`   — the strict reader of the TOML document
 
+pub mod cli;
 pub mod error;
 pub mod file;
 pub mod schema;
@@ -75,6 +77,40 @@ pub struct Experiment {
     pub kind: ExperimentKind,
     pub seeds: Vec<u64>,
     pub cells: Vec<Cell>,
+    /// The profile read (files with `[profile.<name>]` tables), and every profile declared.
+    pub profile: Option<String>,
+    pub profiles: Vec<String>,
+    /// Largest |reproduced − reported| the file accepts as agreement (accuracy units).
+    pub tolerance: f64,
+    /// Command-line changes applied to every cell, as `param=value`.
+    pub overrides: Vec<String>,
+    /// The file's text.
+    pub source: String,
+}
+
+/// How to read an experiment file beyond its text: which profile, and command-line changes
+/// that scale it down without editing it.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `None`: the file's default profile.
+    pub profile: Option<String>,
+    /// `param=value` assignments applied to every cell, after the file's overrides.
+    pub set: Vec<String>,
+    /// Cap on training steps (the kind decides what scales with it; `fine_tune`: RL steps,
+    /// SFT steps, and T_hint and the evaluation interval in proportion).
+    pub steps: Option<i64>,
+    /// Cap on evaluation problems (`fine_tune`: `test_size`).
+    pub limit: Option<i64>,
+}
+
+impl LoadOptions {
+    /// The assignments, `--steps` and `--limit` included, as recorded in the results.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.set.clone();
+        out.extend(self.steps.map(|n| format!("steps<={n}")));
+        out.extend(self.limit.map(|n| format!("test_size<={n}")));
+        out
+    }
 }
 
 /// One point of the sweep, fully resolved.
@@ -124,8 +160,13 @@ impl Cell {
 }
 
 impl Experiment {
-    /// Reads, checks and expands an experiment file.
+    /// Reads, checks and expands an experiment file (its default profile, as written).
     pub fn from_file(path: &Path) -> Result<Experiment, ConfigError> {
+        Self::load(path, &LoadOptions::default())
+    }
+
+    /// Reads, checks and expands an experiment file with a profile and command-line changes.
+    pub fn load(path: &Path, options: &LoadOptions) -> Result<Experiment, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             path: path.to_path_buf(),
             line: None,
@@ -133,19 +174,34 @@ impl Experiment {
             message: format!("cannot read the file: {e}"),
             hint: None,
         })?;
-        Self::from_str(path, &text)
+        Self::parse(path, &text, options)
     }
 
     /// Like `from_file`, with the text given (`path` is used in messages).
     pub fn from_str(path: &Path, text: &str) -> Result<Experiment, ConfigError> {
+        Self::parse(path, text, &LoadOptions::default())
+    }
+
+    /// Like `load`, with the text given.
+    pub fn parse(
+        path: &Path,
+        text: &str,
+        options: &LoadOptions,
+    ) -> Result<Experiment, ConfigError> {
         let source = Source { path, text };
-        let raw = file::parse(&source, ExperimentKind::NAMES, |name| {
-            ExperimentKind::from_name(name)
-                .expect("kind checked by the reader")
-                .schema()
-        })?;
+        let raw = file::parse(
+            &source,
+            ExperimentKind::NAMES,
+            |name| {
+                ExperimentKind::from_name(name)
+                    .expect("kind checked by the reader")
+                    .schema()
+            },
+            options.profile.as_deref(),
+        )?;
         let kind = ExperimentKind::from_name(&raw.kind).expect("kind checked by the reader");
-        let cells = expand(&raw, kind, path)?;
+        let command_line = CommandLine::parse(kind, options, path)?;
+        let cells = expand(&raw, kind, path, &command_line)?;
         Ok(Experiment {
             path: path.to_path_buf(),
             name: raw.name,
@@ -153,7 +209,32 @@ impl Experiment {
             kind,
             seeds: raw.seeds,
             cells,
+            profile: raw.profile,
+            profiles: raw.profiles,
+            tolerance: raw.tolerance,
+            overrides: options.describe(),
+            source: text.to_string(),
         })
+    }
+
+    /// The folder name of the results: `name`, then `-profile` for files with profiles, then
+    /// `+param=value` for each command-line change, so that a scaled-down or other-profile run
+    /// never shares a folder (or a table) with the full one.
+    pub fn results_name(&self) -> String {
+        let mut name = self.name.clone();
+        if let Some(profile) = &self.profile {
+            name.push('-');
+            name.push_str(profile);
+        }
+        for change in &self.overrides {
+            name.push('+');
+            name.extend(change.chars().map(|c| match c {
+                'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' | '-' | '=' => c,
+                '<' => 'l',
+                _ => '_',
+            }));
+        }
+        name
     }
 
     /// The cells a shard `index/count` runs: those whose index ≡ `index` (mod `count`).
@@ -162,11 +243,80 @@ impl Experiment {
     }
 }
 
+/// Command-line changes, checked against the kind's schema.
+struct CommandLine {
+    set: Vec<(&'static str, Value)>,
+    steps: Option<i64>,
+    limit: Option<i64>,
+}
+
+impl CommandLine {
+    fn parse(
+        kind: ExperimentKind,
+        options: &LoadOptions,
+        path: &Path,
+    ) -> Result<CommandLine, ConfigError> {
+        let schema = kind.schema();
+        let error = |key: &str, message: String, hint: Option<String>| ConfigError {
+            path: path.to_path_buf(),
+            line: None,
+            key: format!("--set {key}"),
+            message,
+            hint,
+        };
+        let mut set = Vec::new();
+        for assignment in &options.set {
+            let Some((name, text)) = assignment.split_once('=') else {
+                return Err(error(assignment, "expected `param=value`".into(), None));
+            };
+            let (name, text) = (name.trim(), text.trim());
+            let Some(param) = schema.param(name) else {
+                let hint = error::closest(name, &schema.param_names())
+                    .map(|c| format!("did you mean `{c}`?"));
+                return Err(error(name, format!("unknown parameter `{name}`"), hint));
+            };
+            // A TOML literal (`3`, `1e-4`, `true`, `"x"`), or a bare word taken as a string.
+            let value = match toml::from_str::<toml::Table>(&format!("v = {text}"))
+                .ok()
+                .and_then(|mut t| t.remove("v"))
+            {
+                Some(toml::Value::Integer(v)) => Value::Int(v),
+                Some(toml::Value::Float(v)) => Value::Float(v),
+                Some(toml::Value::Boolean(v)) => Value::Bool(v),
+                Some(toml::Value::String(v)) => Value::Str(v),
+                _ => Value::Str(text.to_string()),
+            };
+            let value = schema::check_value(&param.kind, value)
+                .map_err(|message| error(name, message, None))?;
+            set.push((param.name, value));
+        }
+        if (options.steps.is_some() || options.limit.is_some()) && kind != ExperimentKind::FineTune
+        {
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                line: None,
+                key: "--steps/--limit".into(),
+                message: format!(
+                    "`{}` experiments have no steps or test problems to cap",
+                    kind.name()
+                ),
+                hint: Some("use `--set param=value` instead".into()),
+            });
+        }
+        Ok(CommandLine {
+            set,
+            steps: options.steps,
+            limit: options.limit,
+        })
+    }
+}
+
 /// Expands the sweeps into resolved cells.
 fn expand(
     raw: &RawExperiment,
     kind: ExperimentKind,
     path: &Path,
+    command_line: &CommandLine,
 ) -> Result<Vec<Cell>, ConfigError> {
     let schema = kind.schema();
     let points: Vec<Vec<(&'static str, Located)>> = if raw.sweeps.is_empty() {
@@ -195,6 +345,19 @@ fn expand(
             if matches {
                 for (name, located) in &o.set {
                     resolved.insert(name, (located.value.clone(), Some(located.line)));
+                }
+            }
+        }
+        for (name, value) in &command_line.set {
+            resolved.insert(name, (value.clone(), None));
+        }
+        if kind == ExperimentKind::FineTune {
+            let mut values: BTreeMap<&'static str, Value> =
+                resolved.iter().map(|(k, (v, _))| (*k, v.clone())).collect();
+            crate::train::config::scale_down(&mut values, command_line.steps, command_line.limit);
+            for (name, value) in values {
+                if resolved[name].0 != value {
+                    resolved.insert(name, (value, None));
                 }
             }
         }

@@ -81,6 +81,8 @@ pub enum Kind {
     Bool,
     /// One of a closed set of names.
     Choice(&'static [&'static str]),
+    /// Any string (a folder, a name).
+    Text,
 }
 
 impl Kind {
@@ -90,6 +92,7 @@ impl Kind {
             Kind::Float { min, max } => format!("number in [{min}, {max}]"),
             Kind::Bool => "true or false".into(),
             Kind::Choice(names) => format!("one of {}", names.join(", ")),
+            Kind::Text => "a string".into(),
         }
     }
 }
@@ -187,6 +190,7 @@ pub fn check_value(kind: &Kind, value: Value) -> Result<Value, String> {
                 Err(format!("\"{v}\" is not {}{hint}", kind.describe()))
             }
         }
+        (Kind::Text, Value::Str(v)) => Ok(Value::Str(v)),
         (kind, value) => Err(format!(
             "expected {}, found {}",
             kind.describe(),

@@ -10,7 +10,10 @@ use anyhow::{Result, bail};
 use super::config::{Architecture, Llama3RopeScaling, ModelConfig};
 
 /// Every preset name, smallest first within each family.
-pub const NAMES: [&str; 8] = [
+pub const NAMES: [&str; 11] = [
+    "tiny-125k",
+    "tiny-250k",
+    "tiny-500k",
     "tiny-1m",
     "tiny-4m",
     "tiny-16m",
@@ -24,9 +27,41 @@ pub const NAMES: [&str; 8] = [
 /// Vocabulary of the tiny presets until a tokenizer sets it.
 pub const TINY_VOCAB: usize = 2048;
 
+/// Whether a preset is one of the tiny CPU models (trained by repro, not downloaded).
+pub fn is_tiny(name: &str) -> bool {
+    name.starts_with("tiny-")
+}
+
+/// The Hugging Face repository of one of the paper's presets (`Qwen/Qwen2.5-0.5B`), or `None`.
+pub fn hub_repo(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "qwen2.5-0.5b" => "Qwen/Qwen2.5-0.5B",
+        "qwen2.5-1.5b" => "Qwen/Qwen2.5-1.5B",
+        "qwen2.5-3b" => "Qwen/Qwen2.5-3B",
+        "llama-3.2-1b" => "meta-llama/Llama-3.2-1B",
+        "llama-3.2-3b" => "meta-llama/Llama-3.2-3B",
+        _ => return None,
+    })
+}
+
+/// The folder a preset's weights are expected in under `models_dir`: the repository's name
+/// (`Qwen2.5-0.5B`), as `huggingface-cli download --local-dir` would be pointed at.
+pub fn hub_folder(name: &str) -> String {
+    hub_repo(name)
+        .and_then(|repo| repo.split('/').next_back())
+        .unwrap_or(name)
+        .to_string()
+}
+
 pub fn by_name(name: &str) -> Result<ModelConfig> {
     let config = match name {
-        // ~1.0M parameters at vocab 2048.
+        // ~0.13M parameters at vocab 512 (the CPU-scale study's smallest).
+        "tiny-125k" => tiny(48, 144, 4, 4, 2),
+        // ~0.23M at vocab 512.
+        "tiny-250k" => tiny(64, 192, 4, 4, 2),
+        // ~0.49M at vocab 512.
+        "tiny-500k" => tiny(96, 288, 4, 4, 2),
+        // ~1.0M parameters at vocab 2048 (0.85M at vocab 512).
         "tiny-1m" => tiny(128, 384, 4, 4, 2),
         // ~3.7M.
         "tiny-4m" => tiny(256, 768, 4, 4, 2),

@@ -7,6 +7,10 @@
 pub mod series;
 pub mod theory;
 pub mod training;
+pub mod training_annotation;
+pub mod training_mean;
+pub mod training_reported;
+pub mod training_style;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;

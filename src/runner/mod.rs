@@ -80,8 +80,20 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
     };
     let mut report = RunReport::default();
     let mut pending = Vec::new();
+    let name = exp.results_name();
+    std::fs::create_dir_all(opts.results.join(&name))
+        .with_context(|| format!("cannot create {}", opts.results.join(&name).display()))?;
+    record::ExperimentRecord {
+        name: exp.name.clone(),
+        profile: exp.profile.clone(),
+        file: exp.path.display().to_string(),
+        tolerance: exp.tolerance,
+        overrides: exp.overrides.clone(),
+        source: exp.source.clone(),
+    }
+    .write(&opts.results.join(&name))?;
     for cell in cells {
-        let dir = CellDir::new(&opts.results, &exp.name, &cell.id);
+        let dir = CellDir::new(&opts.results, &name, &cell.id);
         let hash = config_hash(&resolved_toml(exp.kind, cell));
         if !opts.force && is_complete(&dir, &exp.seeds, &hash) {
             report.skipped += 1;
@@ -106,7 +118,7 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
     if report.skipped > 0 {
         say(format!(
             "{}: {} of {} cells already complete, skipped",
-            exp.name,
+            name,
             report.skipped,
             report.skipped + pending.len()
         ));
@@ -118,7 +130,7 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
         )
         .expect("valid template"),
     );
-    sweep.set_prefix(exp.name.clone());
+    sweep.set_prefix(name.clone());
 
     let next = AtomicUsize::new(0);
     let outcome = Mutex::new((0usize, 0usize, Vec::<String>::new()));
@@ -208,7 +220,7 @@ fn run_cell(
     let started = Instant::now();
     let config = resolved_toml(exp.kind, cell);
     let mut summary = Summary::new(provenance);
-    summary.experiment = exp.name.clone();
+    summary.experiment = exp.results_name();
     summary.cell = cell.id.clone();
     summary.label = cell.label();
     summary.kind = exp.kind.name().into();
@@ -261,7 +273,13 @@ fn run_cell(
         };
         rows.extend(seed_rows);
     }
-    metrics::write_cell_metrics(&dir.metrics(), &exp.name, exp.kind.name(), cell, &rows)?;
+    metrics::write_cell_metrics(
+        &dir.metrics(),
+        &exp.results_name(),
+        exp.kind.name(),
+        cell,
+        &rows,
+    )?;
     summary.status = Status::Complete;
     summary.finished_at = Some(utc_timestamp(SystemTime::now()));
     let seconds = started.elapsed().as_secs_f64();
@@ -286,6 +304,7 @@ fn run_seed(
             let dirs = crate::train::run::SeedDirs {
                 work: dir.seed_work(seed),
                 model: dir.seed_model(seed),
+                base_models: dir.base_models(),
             };
             crate::train::run::run_seed(cell, seed, &dirs, progress)
         }

@@ -82,9 +82,9 @@ impl Example {
     pub fn parsed_answer(&self, response: &str) -> Option<String> {
         let text = || format!("{}{response}", self.question);
         match &self.ground_truth {
-            GroundTruth::Countdown { .. } | GroundTruth::Math { .. } | GroundTruth::Numeric { .. } => {
-                extract::uft_answer(&text()).ok().map(str::to_string)
-            }
+            GroundTruth::Countdown { .. }
+            | GroundTruth::Math { .. }
+            | GroundTruth::Numeric { .. } => extract::uft_answer(&text()).ok().map(str::to_string),
             GroundTruth::Logic { .. } => extract::logic_answer(&text()).ok().map(str::to_string),
             GroundTruth::Boxed { .. } => boxed::last_boxed(response).map(str::to_string),
             GroundTruth::Choice { label } => {

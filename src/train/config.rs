@@ -27,8 +27,7 @@ pub const METHODS: &[&str] = &[
     "uft",
 ];
 
-const TASKS: &[&str] = &["countdown", "logic"];
-const TINY_MODELS: &[&str] = &["tiny-1m", "tiny-4m", "tiny-16m"];
+const TASKS: &[&str] = &["countdown", "logic", "math"];
 
 const fn int(name: &'static str, min: i64, max: i64, default: i64, doc: &'static str) -> Param {
     Param {
@@ -61,7 +60,22 @@ const PARAMS: &[Param] = &[
         name: "task",
         kind: Kind::Choice(TASKS),
         default: Default::Str("countdown"),
-        doc: "generated task data",
+        doc: "training task: generated data, or the official files in `data_dir` (math needs them)",
+    },
+    Param {
+        name: "data_dir",
+        kind: Kind::Text,
+        default: Default::Str(""),
+        doc: "folder of the official data files (countdown_train.parquet, kk_logic_test.parquet, \
+              math_test.parquet, ood_test.parquet, ...); empty: generated data",
+    },
+    Param {
+        name: "benchmarks",
+        kind: Kind::Choice(&["own", "generated", "table2"]),
+        default: Default::Str("own"),
+        doc: "test sets the final model is scored on: own (the task's), generated (Countdown and \
+              Logic, for the cross-task Table 2 analogue), table2 (the nine Table 2 benchmarks, \
+              from data_dir)",
     },
     Param {
         name: "device",
@@ -71,10 +85,45 @@ const PARAMS: &[Param] = &[
     },
     Param {
         name: "model",
-        kind: Kind::Choice(TINY_MODELS),
+        kind: Kind::Choice(&presets::NAMES),
         default: Default::Str("tiny-1m"),
-        doc: "model preset, randomly initialised (seeded) with the experiment's own tokenizer",
+        doc: "model preset: a tiny one (CPU) or one of the paper's five (weights in models_dir)",
     },
+    Param {
+        name: "init",
+        kind: Kind::Choice(&["random", "pretrained"]),
+        default: Default::Str("random"),
+        doc: "random: seeded random weights and a tokenizer trained on the task; pretrained: the \
+              base model — for tiny presets the one the pretrain stage makes (cached in \
+              <results>/base_models), for the paper's models the Hugging Face folder in models_dir",
+    },
+    Param {
+        name: "models_dir",
+        kind: Kind::Text,
+        default: Default::Str("models"),
+        doc: "folder holding the paper's models as Hugging Face folders (models/Qwen2.5-0.5B, ...)",
+    },
+    int(
+        "pretrain_steps",
+        1,
+        1_000_000,
+        1500,
+        "pretrain stage of a tiny base model: optimizer steps on the generated corpus",
+    ),
+    int(
+        "pretrain_batch",
+        1,
+        4096,
+        16,
+        "pretrain stage: documents per step",
+    ),
+    float(
+        "pretrain_lr",
+        0.0,
+        1.0,
+        2e-3,
+        "pretrain stage: peak learning rate (cosine, 5 % warmup)",
+    ),
     int(
         "train_size",
         8,
@@ -88,6 +137,20 @@ const PARAMS: &[Param] = &[
         100_000,
         1024,
         "generated test problems, another generator seed (official Countdown test: 1,024)",
+    ),
+    int(
+        "logic_min_people",
+        2,
+        12,
+        3,
+        "fewest inhabitants of a generated Logic puzzle (official: 3)",
+    ),
+    int(
+        "logic_max_people",
+        2,
+        12,
+        7,
+        "most inhabitants of a generated Logic puzzle (official: 7)",
     ),
     int(
         "vocab",
@@ -252,12 +315,37 @@ pub const SCHEMA: Schema = Schema {
     method_options: &[],
 };
 
+/// Where the model starts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Init {
+    /// Seeded random weights, with a tokenizer trained on the task's data.
+    Random,
+    /// A tiny preset's base model from the pretrain stage.
+    Pretrained(super::pretrain::PretrainConfig),
+    /// A Hugging Face folder (the paper's models).
+    Checkpoint(std::path::PathBuf),
+}
+
+/// Which test sets the final model is scored on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Benchmarks {
+    Own,
+    Generated,
+    Table2,
+}
+
 /// A `fine_tune` cell, typed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FineTuneConfig {
     pub method: String,
     pub task: String,
     pub model: String,
+    pub init: Init,
+    /// The official data files (`None`: generated data).
+    pub data_dir: Option<std::path::PathBuf>,
+    pub benchmarks: Benchmarks,
+    /// Fewest and most inhabitants of generated Logic puzzles.
+    pub logic_people: (usize, usize),
     pub device: crate::model::DeviceKind,
     pub train_size: usize,
     pub test_size: usize,
@@ -296,9 +384,37 @@ impl FineTuneConfig {
             "sequence_sum" => HintReduction::SequenceSum,
             _ => HintReduction::TokenMean,
         };
+        let model = cell.get("model").as_str().to_string();
+        let init = match cell.get("init").as_str() {
+            "random" => Init::Random,
+            _ if presets::is_tiny(&model) => Init::Pretrained(super::pretrain::PretrainConfig {
+                model: model.clone(),
+                vocab: int("vocab") as usize,
+                steps: int("pretrain_steps") as u64,
+                batch: int("pretrain_batch") as usize,
+                lr: float("pretrain_lr"),
+                logic_people: logic_people(cell),
+            }),
+            _ => Init::Checkpoint(
+                std::path::Path::new(cell.get("models_dir").as_str())
+                    .join(presets::hub_folder(&model)),
+            ),
+        };
+        let data_dir = match cell.get("data_dir").as_str() {
+            "" => None,
+            dir => Some(std::path::PathBuf::from(dir)),
+        };
         FineTuneConfig {
             task: cell.get("task").as_str().to_string(),
-            model: cell.get("model").as_str().to_string(),
+            model,
+            init,
+            data_dir,
+            logic_people: logic_people(cell),
+            benchmarks: match cell.get("benchmarks").as_str() {
+                "generated" => Benchmarks::Generated,
+                "table2" => Benchmarks::Table2,
+                _ => Benchmarks::Own,
+            },
             device: cell
                 .get("device")
                 .as_str()
@@ -358,6 +474,43 @@ impl FineTuneConfig {
     }
 }
 
+/// The range of inhabitants of generated Logic puzzles.
+pub fn logic_people(cell: &Cell) -> (usize, usize) {
+    (
+        cell.get("logic_min_people").as_int() as usize,
+        cell.get("logic_max_people").as_int() as usize,
+    )
+}
+
+/// `--steps N` / `--limit N`, for a smoke run of a file written for a longer one: at most N RL
+/// steps and N SFT steps, with T_hint and the evaluation and checkpoint intervals shrunk by the
+/// same factor (so the schedule keeps its shape), and at most N test problems.
+pub fn scale_down(
+    params: &mut std::collections::BTreeMap<&'static str, crate::experiment::Value>,
+    steps: Option<i64>,
+    limit: Option<i64>,
+) {
+    use crate::experiment::Value;
+    if let Some(n) = steps {
+        let old = params["steps"].as_int();
+        if n < old {
+            let scaled =
+                |v: i64| ((v as f64 * n as f64 / old as f64).round() as i64).clamp(1, n.max(1));
+            for name in ["t_hint", "test_freq", "save_freq"] {
+                let v = scaled(params[name].as_int());
+                params.insert(name, Value::Int(v));
+            }
+            params.insert("steps", Value::Int(n));
+        }
+        let sft = params["sft_max_steps"].as_int().min(n.max(1));
+        params.insert("sft_max_steps", Value::Int(sft));
+    }
+    if let Some(n) = limit {
+        let size = params["test_size"].as_int().min(n.max(1));
+        params.insert("test_size", Value::Int(size));
+    }
+}
+
 /// Checks that involve several parameters of one cell (run by `repro check` and `repro run`).
 pub fn check_cell(cell: &Cell) -> Result<(), (&'static str, String)> {
     let config = FineTuneConfig::from_cell(cell, 0);
@@ -382,9 +535,33 @@ pub fn check_cell(cell: &Cell) -> Result<(), (&'static str, String)> {
             ));
         }
     }
+    let (fewest, most) = logic_people(cell);
+    if fewest > most {
+        return Err((
+            "logic_min_people",
+            format!("{fewest} exceeds logic_max_people = {most}"),
+        ));
+    }
     if cell.get("p_low").as_float() > cell.get("p_high").as_float() {
         return Err(("p_low", "p_low exceeds p_high".into()));
     }
-    presets::by_name(&config.model).map_err(|e| ("model", e.to_string()))?;
+    if config.init == Init::Random && !presets::is_tiny(&config.model) {
+        return Err((
+            "model",
+            format!(
+                "{} starts from its released weights: set init = \"pretrained\" (and models_dir)",
+                config.model
+            ),
+        ));
+    }
+    if config.data_dir.is_none()
+        && (config.task == "math" || config.benchmarks == Benchmarks::Table2)
+    {
+        return Err((
+            "data_dir",
+            "MATH and the Table 2 benchmarks are not generated: set data_dir to the official files"
+                .into(),
+        ));
+    }
     Ok(())
 }

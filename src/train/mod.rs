@@ -18,6 +18,8 @@ pub mod config;
 pub mod data;
 pub mod eval;
 pub mod optimizer;
+pub mod preflight;
+pub mod pretrain;
 pub mod rl;
 pub mod run;
 pub mod sft;

@@ -14,20 +14,21 @@ use anyhow::{Context, Result};
 use burn::module::Module;
 
 use super::checkpoint::{self, Position, Stage};
-use super::config::FineTuneConfig;
+use super::config::{Benchmarks, FineTuneConfig, Init};
 use super::eval::{EvalOptions, EvalResult, evaluate};
 use super::optimizer::AdamW;
+use super::pretrain;
 use super::rl::{RlState, StepMetrics, rl_step};
 use super::sft::sft_step;
 use crate::experiment::Cell;
 use crate::metrics::SeedRow;
 use crate::model::sampling::Sampling;
 use crate::model::tokenizer::Tokenizer;
-use crate::rng::{combined_key, label_key};
 use crate::model::weights::{RandomInit, SaveDtype};
 use crate::model::{Transformer, presets};
+use crate::rng::{combined_key, label_key};
 use crate::tasks::example::Example;
-use crate::tasks::generate::{generate_countdown, generate_logic};
+use crate::tasks::generate::{LogicOptions, generate_countdown, generate_logic_with};
 
 /// Metric names written by `fine_tune` cells.
 pub mod metric {
@@ -47,6 +48,8 @@ const EVAL_BATCH: usize = 32;
 pub struct SeedDirs {
     pub work: PathBuf,
     pub model: PathBuf,
+    /// The cache of pretrained tiny base models, shared by the results root.
+    pub base_models: PathBuf,
 }
 
 pub fn run_seed(
@@ -58,12 +61,35 @@ pub fn run_seed(
     let config = FineTuneConfig::from_cell(cell, seed);
     let plain = config.device.device()?;
     let device = plain.clone().autodiff();
-    let (train, test) = task_data(&config);
-    let tokenizer = train_tokenizer(&train, config.vocab)?;
-    let eos = tokenizer
-        .end_of_text()
-        .context("the trained tokenizer has no end-of-text token")?;
-    let model_config = presets::by_name(&config.model)?.with_vocab(tokenizer.vocab_size(), eos);
+    let (train, test) = task_data(&config, &config.task)?;
+    // The starting point: where its weights come from, and the tokenizer that goes with them.
+    let base_dir = match &config.init {
+        Init::Random => None,
+        Init::Pretrained(recipe) => Some(pretrain::base_model(
+            recipe,
+            &dirs.base_models,
+            &plain,
+            &mut |_| {},
+        )?),
+        Init::Checkpoint(dir) => Some(dir.clone()),
+    };
+    let tokenizer = match &base_dir {
+        None => train_tokenizer(&train, config.vocab)?,
+        Some(dir) => Tokenizer::from_model_dir(dir)?,
+    };
+    let initial_model = || -> Result<Transformer> {
+        match &base_dir {
+            None => {
+                let eos = tokenizer
+                    .end_of_text()
+                    .context("the trained tokenizer has no end-of-text token")?;
+                let shape =
+                    presets::by_name(&config.model)?.with_vocab(tokenizer.vocab_size(), eos);
+                Transformer::build(&shape, &mut RandomInit::new(seed), &device)
+            }
+            Some(dir) => crate::model::checkpoint::load(dir, &device),
+        }
+    };
     let evaluate_at =
         |model: &Transformer, step: u64, rows: &mut Vec<SeedRow>| -> Result<EvalResult> {
             let result = evaluate(
@@ -115,7 +141,7 @@ pub fn run_seed(
     let (mut position, mut model, mut reference, mut optimizer) = match resumed {
         Some(r) => (r.position, r.model, r.reference, Some(r.optimizer)),
         None => {
-            let model = Transformer::build(&model_config, &mut RandomInit::new(seed), &device)?;
+            let model = initial_model()?;
             let mut rows = Vec::new();
             last_eval = Some(evaluate_at(&model, 0, &mut rows)?);
             let stage = if config.runs_sft() {
@@ -228,6 +254,31 @@ pub fn run_seed(
         )?,
     };
     crate::metrics::write_samples(&dirs.model.join("test_samples.parquet"), &last.samples)?;
+    let final_step = position.rows.iter().map(|r| r.step).max().unwrap_or(0);
+    for benchmark in benchmark_names(&config) {
+        let result = if benchmark == config.task {
+            last.clone()
+        } else {
+            let (_, problems) = task_data(&config, benchmark)?;
+            evaluate(
+                &model.valid(),
+                &tokenizer,
+                &problems,
+                &EvalOptions::greedy(config.rl.max_new_tokens, EVAL_BATCH),
+                &plain,
+            )?
+        };
+        let name = format!("bench_{benchmark}_accuracy");
+        position
+            .rows
+            .push(SeedRow::new(seed, final_step, &name, result.accuracy));
+        crate::metrics::write_samples(
+            &dirs
+                .model
+                .join(format!("bench_{benchmark}_samples.parquet")),
+            &result.samples,
+        )?;
+    }
     if config.eval_samples > 0 {
         let sampled = evaluate(
             &model.valid(),
@@ -243,9 +294,12 @@ pub fn run_seed(
             &plain,
         )?;
         let step = position.rows.iter().map(|r| r.step).max().unwrap_or(0);
-        position
-            .rows
-            .push(SeedRow::new(seed, step, metric::TEST_MEAN_AT_K, sampled.accuracy));
+        position.rows.push(SeedRow::new(
+            seed,
+            step,
+            metric::TEST_MEAN_AT_K,
+            sampled.accuracy,
+        ));
         for (k, value) in &sampled.pass_at {
             let name = format!("test_pass_at_{k}");
             position.rows.push(SeedRow::new(seed, step, &name, *value));
@@ -288,19 +342,51 @@ fn step_rows(seed: u64, m: &StepMetrics, annotation_tokens: f64) -> Vec<SeedRow>
     .collect()
 }
 
-/// Training and test problems of the cell's task.
-fn task_data(config: &FineTuneConfig) -> (Vec<Example>, Vec<Example>) {
+/// The test sets the final model is scored on (`bench_<name>_accuracy`).
+fn benchmark_names(config: &FineTuneConfig) -> Vec<&'static str> {
+    match config.benchmarks {
+        Benchmarks::Own => Vec::new(),
+        Benchmarks::Generated => vec!["countdown", "logic"],
+        Benchmarks::Table2 => vec!["countdown", "logic", "math"],
+    }
+}
+
+/// Training and test problems of `task`: the official files in `data_dir`, or generated ones
+/// (generator seed 0 for training, 1 for test).
+fn task_data(config: &FineTuneConfig, task: &str) -> Result<(Vec<Example>, Vec<Example>)> {
+    if let Some(dir) = &config.data_dir {
+        let file = |split: &str| -> Result<Vec<Example>> {
+            let name = match task {
+                "logic" => format!("kk_logic_{split}.parquet"),
+                other => format!("{other}_{split}.parquet"),
+            };
+            crate::tasks::data::load(&dir.join(name))
+        };
+        let test: Vec<Example> = file("test")?.into_iter().take(config.test_size).collect();
+        let train = if task == config.task {
+            file("train")?
+        } else {
+            Vec::new()
+        };
+        return Ok((train, test));
+    }
+    let (fewest, most) = config.logic_people;
+    let logic = LogicOptions {
+        min_people: fewest,
+        max_people: most,
+        ..LogicOptions::default()
+    };
     let generate = |seed, n| -> Vec<Example> {
-        let generated = match config.task.as_str() {
-            "logic" => generate_logic(seed, n),
+        let generated = match task {
+            "logic" => generate_logic_with(seed, n, &logic),
             _ => generate_countdown(seed, n),
         };
         generated.into_iter().map(Example::from).collect()
     };
-    (
+    Ok((
         generate(0, config.train_size),
         generate(1, config.test_size),
-    )
+    ))
 }
 
 /// A BPE tokenizer on the training prompts and reference responses (deterministic).

@@ -85,12 +85,50 @@ pub struct SftStepMetrics {
 }
 
 /// One SFT optimizer step (zero-based `step`).
+/// A supervised pair: the context, and the text the model is trained to continue it with.
+pub trait SftPair {
+    fn context(&self) -> &str;
+    fn target(&self) -> std::borrow::Cow<'_, str>;
+    /// Whether the end-of-text token after the target is trained too. The code's SFT loss
+    /// leaves it out (its mask drops each response's last token); the pretraining corpus
+    /// trains it, so that base models learn to stop.
+    fn trains_end(&self) -> bool {
+        false
+    }
+}
+
+/// A task example: its question, then its reference answer (or, lacking one, its solution).
+impl SftPair for Example {
+    fn context(&self) -> &str {
+        &self.question
+    }
+    fn target(&self) -> std::borrow::Cow<'_, str> {
+        match &self.answer {
+            Some(answer) => answer.into(),
+            None => self.hint.concat().into(),
+        }
+    }
+}
+
+/// A pretraining corpus document.
+impl SftPair for crate::tasks::generate::corpus::Document {
+    fn context(&self) -> &str {
+        &self.prompt
+    }
+    fn target(&self) -> std::borrow::Cow<'_, str> {
+        (&self.continuation).into()
+    }
+    fn trains_end(&self) -> bool {
+        true
+    }
+}
+
 pub fn sft_step(
     model: &mut Transformer,
     optimizer: &mut AdamW,
     config: &SftConfig,
     tokenizer: &Tokenizer,
-    train: &[Example],
+    train: &[impl SftPair],
     step: u64,
     device: &Device,
 ) -> Result<SftStepMetrics> {
@@ -101,15 +139,15 @@ pub fn sft_step(
     let indices = batch_indices(config.seed, step, config.batch_examples, train.len());
     let mut rows = Vec::with_capacity(indices.len());
     for &index in &indices {
-        let example = &train[index];
-        let answer = example
-            .answer
-            .clone()
-            .unwrap_or_else(|| example.hint.concat());
-        let question = tokenizer.encode(&example.question)?;
-        let mut response = tokenizer.encode(&answer)?;
+        let pair = &train[index];
+        let question = tokenizer.encode(pair.context())?;
+        let mut response = tokenizer.encode(&pair.target())?;
         response.push(eos);
-        rows.push((question.len(), [question, response].concat()));
+        rows.push((
+            question.len(),
+            [question, response].concat(),
+            pair.trains_end(),
+        ));
     }
     let grad_accum = config.batch_examples / config.micro_batch_examples;
     let mut accumulator = GradientsAccumulator::new();
@@ -117,15 +155,17 @@ pub fn sft_step(
     let mut tokens = 0;
     let mut target_tokens = 0.0;
     for micro in rows.chunks(config.micro_batch_examples) {
-        let sequences: Vec<Vec<u32>> = micro.iter().map(|(_, s)| s.clone()).collect();
+        let sequences: Vec<Vec<u32>> = micro.iter().map(|(_, s, _)| s.clone()).collect();
         tokens += sequences.iter().map(Vec::len).sum::<usize>();
         let scored = token_logprobs(model, &sequences, eos, 1.0, device);
         let [batch, width] = scored.logprobs.dims();
-        // Targets are tokens question_len .. len − 2: the response without its last token.
+        // Targets are tokens question_len .. len − 2: the response without its last token
+        // (the end-of-text token), unless the pair trains it.
         let mask: Vec<f32> = micro
             .iter()
-            .flat_map(|(question_len, s)| {
-                (0..width).map(move |t| f32::from(t + 1 >= *question_len && t + 2 < s.len()))
+            .flat_map(|(question_len, s, trains_end)| {
+                let end = if *trains_end { s.len() } else { s.len() - 1 };
+                (0..width).map(move |t| f32::from(t + 1 >= *question_len && t + 1 < end))
             })
             .collect();
         target_tokens += mask.iter().map(|&m| m as f64).sum::<f64>();

@@ -10,6 +10,7 @@
 //! hashing the pair with SplitMix64 into a `ChaCha8Rng` seed, so example `i` is the same
 //! whether 10 or 10,000 examples are requested.
 
+pub mod corpus;
 pub mod countdown;
 pub mod logic;
 mod logic_hints;

@@ -1,0 +1,193 @@
+//! The pretrain stage: a tiny preset becomes a *base model* by next-token training on the
+//! generated corpus (`tasks::generate::corpus`), which teaches the answer format, arithmetic and
+//! the logic vocabulary but never shows a solution — the position the paper's pretrained
+//! models start from. The stage is an ordinary SFT loop over the corpus (each document seen
+//! once, cosine learning rate with 5 % warmup) from a fixed initialisation (seed 0), so a base
+//! model depends only on its recipe, not on the fine-tuning seed.
+//!
+//! Base models are cached in `<results>/base_models/<preset>-<recipe hash>/` and shared by every
+//! experiment under the same results root; a finished one is never trained again, and cells
+//! that need the same one while it is being trained wait for it (a file lock).
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use burn::module::Module;
+use burn::tensor::Device;
+use sha2::{Digest, Sha256};
+
+use super::optimizer::{AdamW, AdamWConfig};
+use super::sft::{SftConfig, sft_step};
+use crate::metrics::SeedRow;
+use crate::model::tokenizer::Tokenizer;
+use crate::model::weights::{RandomInit, SaveDtype};
+use crate::model::{Transformer, presets};
+use crate::tasks::generate::LogicOptions;
+use crate::tasks::generate::corpus::{self, Document};
+
+/// A base model's recipe: everything its weights depend on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PretrainConfig {
+    pub model: String,
+    /// BPE vocabulary trained on the corpus.
+    pub vocab: usize,
+    pub steps: u64,
+    /// Documents per step.
+    pub batch: usize,
+    pub lr: f64,
+    /// Inhabitants of the corpus's Logic prompts, as the fine-tuning data has them.
+    pub logic_people: (usize, usize),
+}
+
+/// Version of the corpus and the loop; part of the cache key.
+const RECIPE_VERSION: u32 = 1;
+/// Marks a finished base model folder.
+const DONE: &str = "pretrain.toml";
+/// Examples per forward/backward pass.
+const MICRO_BATCH: usize = 8;
+
+impl PretrainConfig {
+    /// `tiny-1m-3f2a9c0d`: the preset and a hash of the recipe.
+    pub fn folder_name(&self) -> String {
+        let recipe = format!(
+            "v{RECIPE_VERSION} {} vocab={} steps={} batch={} lr={:e} people={:?}",
+            self.model, self.vocab, self.steps, self.batch, self.lr, self.logic_people
+        );
+        let digest = Sha256::digest(recipe.as_bytes());
+        let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        format!("{}-{hash}", self.model)
+    }
+
+    fn logic_options(&self) -> LogicOptions {
+        LogicOptions {
+            min_people: self.logic_people.0,
+            max_people: self.logic_people.1,
+            ..LogicOptions::default()
+        }
+    }
+
+    fn sft(&self) -> SftConfig {
+        SftConfig {
+            epochs: 1,
+            max_steps: self.steps,
+            batch_examples: self.batch,
+            micro_batch_examples: MICRO_BATCH.min(self.batch),
+            lr: self.lr,
+            warmup_ratio: 0.05,
+            optimizer: AdamWConfig::SFT,
+            seed: 0,
+        }
+    }
+}
+
+/// The folder of the base model for `config` under `root`, pretraining it first if no
+/// finished one exists. `progress` receives the fraction done while it trains.
+pub fn base_model(
+    config: &PretrainConfig,
+    root: &Path,
+    device: &Device,
+    progress: &mut dyn FnMut(f64),
+) -> Result<PathBuf> {
+    let dir = root.join(config.folder_name());
+    if dir.join(DONE).exists() {
+        return Ok(dir);
+    }
+    std::fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
+    let lock_path = root.join(format!("{}.lock", config.folder_name()));
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open {}", lock_path.display()))?;
+    lock.lock()
+        .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+    if dir.join(DONE).exists() {
+        return Ok(dir);
+    }
+    let partial = root.join(format!("{}.partial", config.folder_name()));
+    if partial.exists() {
+        std::fs::remove_dir_all(&partial)
+            .with_context(|| format!("cannot clear {}", partial.display()))?;
+    }
+    pretrain(config, &partial, device, progress)?;
+    std::fs::rename(&partial, &dir)
+        .with_context(|| format!("cannot move the base model into {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Trains the tokenizer and the model and writes them, the loss curve and the recipe to `out`.
+fn pretrain(
+    config: &PretrainConfig,
+    out: &Path,
+    device: &Device,
+    progress: &mut dyn FnMut(f64),
+) -> Result<()> {
+    let started = std::time::Instant::now();
+    let sft = config.sft();
+    let documents: Vec<Document> = corpus::corpus(
+        0,
+        config.steps as usize * config.batch,
+        &config.logic_options(),
+    );
+    let tokenizer = Tokenizer::train_bpe(
+        documents
+            .iter()
+            .flat_map(|d| [d.prompt.clone(), d.continuation.clone()]),
+        config.vocab,
+    )?;
+    let eos = tokenizer
+        .end_of_text()
+        .context("the corpus tokenizer has no end-of-text token")?;
+    let shape = presets::by_name(&config.model)?.with_vocab(tokenizer.vocab_size(), eos);
+    let autodiff = device.clone().autodiff();
+    let mut model = Transformer::build(&shape, &mut RandomInit::new(0), &autodiff)?;
+    let mut optimizer = AdamW::new(sft.optimizer);
+    let mut rows = Vec::new();
+    let total = sft.total_steps(documents.len());
+    for step in 0..total {
+        let m = sft_step(
+            &mut model,
+            &mut optimizer,
+            &sft,
+            &tokenizer,
+            &documents,
+            step,
+            &autodiff,
+        )?;
+        if !m.loss.is_finite() {
+            anyhow::bail!(
+                "pretraining {}: the loss became {} at step {}",
+                config.model,
+                m.loss,
+                m.step
+            );
+        }
+        rows.push(SeedRow::new(0, m.step, "pretrain_loss", m.loss));
+        progress(m.step as f64 / total as f64);
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    crate::model::checkpoint::save(&model, out, SaveDtype::F32)?;
+    tokenizer.save(&out.join("tokenizer.json"))?;
+    crate::metrics::write_seed_part(&out.join("pretrain_metrics.parquet"), &rows)?;
+    let last = |n: usize| {
+        let tail = &rows[rows.len().saturating_sub(n)..];
+        tail.iter().map(|r| r.value).sum::<f64>() / tail.len().max(1) as f64
+    };
+    let summary = format!(
+        "model = \"{}\"\nparameters = {}\nvocab = {}\nsteps = {}\nbatch = {}\nlr = {:e}\n\
+         logic_people = [{}, {}]\nfinal_loss = {:.4}\nseconds = {:.1}\n",
+        config.model,
+        model.num_params(),
+        tokenizer.vocab_size(),
+        total,
+        config.batch,
+        config.lr,
+        config.logic_people.0,
+        config.logic_people.1,
+        last(20),
+        started.elapsed().as_secs_f64()
+    );
+    crate::store::write_text(&out.join(DONE), &summary)
+}
