@@ -148,7 +148,7 @@ fn the_paper_profile_is_refused_here_with_what_is_missing_and_what_runs() {
         "experiments/table1.toml (profile paper) cannot run on this machine",
         "weights of qwen2.5-0.5b in models/Qwen2.5-0.5B",
         "huggingface-cli download meta-llama/Llama-3.2-3B",
-        "datasets/uft/math_train.parquet",
+        "datasets/official/math_train.parquet",
         "GPU-hours",
         "profiles of experiments/table1.toml that run here: cpu, quick",
     ] {

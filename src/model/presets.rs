@@ -10,7 +10,7 @@ use anyhow::{Result, bail};
 use super::config::{Architecture, Llama3RopeScaling, ModelConfig};
 
 /// Every preset name, smallest first within each family.
-pub const NAMES: [&str; 11] = [
+pub const NAMES: [&str; 12] = [
     "tiny-125k",
     "tiny-250k",
     "tiny-500k",
@@ -22,6 +22,7 @@ pub const NAMES: [&str; 11] = [
     "qwen2.5-3b",
     "llama-3.2-1b",
     "llama-3.2-3b",
+    "qwen2.5-math-7b",
 ];
 
 /// Vocabulary of the tiny presets until a tokenizer sets it.
@@ -40,6 +41,7 @@ pub fn hub_repo(name: &str) -> Option<&'static str> {
         "qwen2.5-3b" => "Qwen/Qwen2.5-3B",
         "llama-3.2-1b" => "meta-llama/Llama-3.2-1B",
         "llama-3.2-3b" => "meta-llama/Llama-3.2-3B",
+        "qwen2.5-math-7b" => "Qwen/Qwen2.5-Math-7B",
         _ => return None,
     })
 }
@@ -74,6 +76,9 @@ pub fn by_name(name: &str) -> Result<ModelConfig> {
         // meta-llama/Llama-3.2-{1B,3B}/config.json.
         "llama-3.2-1b" => llama32(2048, 16, 32, 64),
         "llama-3.2-3b" => llama32(3072, 28, 24, 128),
+        // Qwen/Qwen2.5-Math-7B/config.json (the §8 suite's backbone): Qwen2.5-7B's shape,
+        // rope θ = 10,000, untied embeddings.
+        "qwen2.5-math-7b" => qwen25_math_7b(),
         other => bail!(
             "unknown model preset \"{other}\"; presets are: {}",
             NAMES.join(", ")
@@ -141,6 +146,17 @@ fn qwen25(hidden: usize, intermediate: usize, layers: usize, heads: usize) -> Mo
         mlp_bias: false,
         bos_token_id: Some(151_643),
         eos_token_ids: vec![151_643],
+    }
+}
+
+fn qwen25_math_7b() -> ModelConfig {
+    ModelConfig {
+        vocab_size: 152_064,
+        num_kv_heads: 4,
+        rope_theta: 10_000.0,
+        max_position_embeddings: 4096,
+        tie_word_embeddings: false,
+        ..qwen25(3584, 18944, 28, 28)
     }
 }
 

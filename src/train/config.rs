@@ -71,11 +71,12 @@ const PARAMS: &[Param] = &[
     },
     Param {
         name: "benchmarks",
-        kind: Kind::Choice(&["own", "generated", "table2"]),
+        kind: Kind::Choice(&["own", "generated", "table2", "suite"]),
         default: Default::Str("own"),
         doc: "test sets the final model is scored on: own (the task's), generated (Countdown and \
               Logic, for the cross-task Table 2 analogue), table2 (the nine Table 2 benchmarks, \
-              from data_dir)",
+              greedy, from data_dir), suite (the §8 suite from the LUFFY files in data_dir, one \
+              sample per row at eval_temperature)",
     },
     Param {
         name: "device",
@@ -332,6 +333,7 @@ pub enum Benchmarks {
     Own,
     Generated,
     Table2,
+    Suite,
 }
 
 /// A `fine_tune` cell, typed.
@@ -413,6 +415,7 @@ impl FineTuneConfig {
             benchmarks: match cell.get("benchmarks").as_str() {
                 "generated" => Benchmarks::Generated,
                 "table2" => Benchmarks::Table2,
+                "suite" => Benchmarks::Suite,
                 _ => Benchmarks::Own,
             },
             device: cell
@@ -559,7 +562,7 @@ pub fn check_cell(cell: &Cell) -> Result<(), (&'static str, String)> {
     {
         return Err((
             "data_dir",
-            "MATH and the Table 2 benchmarks are not generated: set data_dir to the official files"
+            "MATH and the Table 2 and §8 benchmarks are not generated: set data_dir to the official files"
                 .into(),
         ));
     }

@@ -12,6 +12,7 @@
 //! - `commands` — `repro eval`
 //! - `eval` — greedy pass@1 with the official rewards
 
+pub mod benchmarks;
 pub mod checkpoint;
 pub mod commands;
 pub mod config;

@@ -17,20 +17,19 @@ use crate::model::presets;
 fn data_files(config: &FineTuneConfig) -> Vec<&'static str> {
     let mut files = Vec::new();
     if config.data_dir.is_some() {
-        files.extend(match config.task.as_str() {
-            "countdown" => ["countdown_train.parquet", "countdown_test.parquet"],
-            "logic" => ["kk_logic_train.parquet", "kk_logic_test.parquet"],
-            _ => ["math_train.parquet", "math_test.parquet"],
-        });
+        let (train, test) = match config.task.as_str() {
+            "countdown" => ("countdown_train.parquet", "countdown_test.parquet"),
+            "logic" => ("kk_logic_train.parquet", "kk_logic_test.parquet"),
+            _ => ("math_train.parquet", "math_test.parquet"),
+        };
+        files.push(test);
+        if config.runs_sft() || config.runs_rl() {
+            files.push(train);
+        }
     }
-    if config.benchmarks == Benchmarks::Table2 {
-        files.extend([
-            "countdown_test.parquet",
-            "kk_logic_test.parquet",
-            "math_test.parquet",
-            "ood_test.parquet",
-        ]);
-    }
+    files.extend(super::benchmarks::files(config.benchmarks));
+    files.sort();
+    files.dedup();
     files
 }
 
@@ -56,7 +55,8 @@ fn missing(config: &FineTuneConfig) -> Vec<String> {
         for file in data_files(config) {
             if !dir.join(file).exists() {
                 out.push(format!(
-                    "data file {} (the official files are in github.com/liumy2010/UFT, folder data/)",
+                    "data file {} (the UFT files are in github.com/liumy2010/UFT, folder data/; \
+                     the §8 suite's valid.*.parquet in github.com/ElliottYan/LUFFY, folder data/)",
                     dir.join(file).display()
                 ));
             }
@@ -87,7 +87,7 @@ pub fn check(exp: &Experiment) -> Result<()> {
     }
     let _ = writeln!(
         message,
-        "estimated cost: {:.0} GPU-hours on H100-class GPUs ({} cells × {} seeds; {})",
+        "estimated cost: {:.1} GPU-hours on H100-class GPUs ({} cells × {} seeds; {})",
         gpu_hours(exp),
         exp.cells.len(),
         exp.seeds.len(),
@@ -137,11 +137,25 @@ fn runnable_profiles(exp: &Experiment) -> Vec<String> {
 
 const COST_MODEL: &str = "a rough estimate: every sequence at its full context, 12·N FLOPs per \
 RL token (generation, old and reference log-probs, forward and backward) and 6·N per SFT token, \
-at 30 % of an H100's 989 bf16 TFLOP/s";
+and 2·N per evaluated token, at 30 % of an H100's 989 bf16 TFLOP/s";
 
 /// Prompt context of Table 1: Countdown 256, MATH and Logic 1024; responses 1024.
 fn context(task: &str) -> f64 {
     if task == "countdown" { 256.0 } else { 1024.0 }
+}
+
+/// Rows scored by the final evaluation on the cell's benchmark set.
+fn benchmark_rows(config: &FineTuneConfig) -> f64 {
+    match config.benchmarks {
+        Benchmarks::Own => 0.0,
+        Benchmarks::Generated => 2.0 * config.test_size as f64,
+        Benchmarks::Table2 => crate::reported::TABLE2_BENCHMARKS
+            .iter()
+            .map(|(_, n)| *n as f64)
+            .sum(),
+        // LUFFY's valid.all (6,023 rows), ARC-c (1,172) and GPQA-diamond (198).
+        Benchmarks::Suite => 7393.0,
+    }
 }
 
 /// GPU-hours of the whole experiment under [`COST_MODEL`].
@@ -164,6 +178,14 @@ pub fn gpu_hours(exp: &Experiment) -> f64 {
             let steps = config.sft.total_steps(config.train_size) as f64;
             flops += 6.0 * params * steps * config.sft.batch_examples as f64 * sequence;
         }
+        // Greedy evaluation: before training, every test_freq RL steps, and the benchmarks.
+        let evaluations = if config.runs_rl() {
+            config.rl.steps / config.test_freq + 2
+        } else {
+            1
+        };
+        let problems = evaluations as f64 * config.test_size as f64 + benchmark_rows(&config);
+        flops += 2.0 * params * problems * sequence;
     }
     flops * exp.seeds.len() as f64 / USEFUL_FLOPS / 3600.0
 }

@@ -17,7 +17,7 @@ use super::checkpoint::{self, Position, Stage};
 use super::config::{Benchmarks, FineTuneConfig, Init};
 use super::eval::{EvalOptions, EvalResult, evaluate};
 use super::optimizer::AdamW;
-use super::pretrain;
+use super::{benchmarks, pretrain};
 use super::rl::{RlState, StepMetrics, rl_step};
 use super::sft::sft_step;
 use crate::experiment::Cell;
@@ -255,18 +255,29 @@ pub fn run_seed(
     };
     crate::metrics::write_samples(&dirs.model.join("test_samples.parquet"), &last.samples)?;
     let final_step = position.rows.iter().map(|r| r.step).max().unwrap_or(0);
-    for benchmark in benchmark_names(&config) {
-        let result = if benchmark == config.task {
-            last.clone()
-        } else {
-            let (_, problems) = task_data(&config, benchmark)?;
-            evaluate(
-                &model.valid(),
-                &tokenizer,
-                &problems,
-                &EvalOptions::greedy(config.rl.max_new_tokens, EVAL_BATCH),
-                &plain,
-            )?
+    let greedy = EvalOptions::greedy(config.rl.max_new_tokens, EVAL_BATCH);
+    for benchmark in benchmarks::names(config.benchmarks) {
+        let result = match config.benchmarks {
+            Benchmarks::Generated if benchmark == config.task => last.clone(),
+            Benchmarks::Generated => {
+                let (_, problems) = task_data(&config, benchmark)?;
+                evaluate(&model.valid(), &tokenizer, &problems, &greedy, &plain)?
+            }
+            set => {
+                let data_dir = config.data_dir.as_deref().expect("checked by check_cell");
+                let problems = benchmarks::problems(set, benchmark, data_dir)?;
+                // Table 2: greedy (§5.4); the §8 suite: one sample per row at 0.6.
+                let options = if set == Benchmarks::Suite {
+                    EvalOptions {
+                        sampling: Sampling::at_temperature(config.eval_temperature),
+                        seed: combined_key(&[seed, label_key(benchmark)]),
+                        ..greedy
+                    }
+                } else {
+                    greedy
+                };
+                evaluate(&model.valid(), &tokenizer, &problems, &options, &plain)?
+            }
         };
         let name = format!("bench_{benchmark}_accuracy");
         position
@@ -340,15 +351,6 @@ fn step_rows(seed: u64, m: &StepMetrics, annotation_tokens: f64) -> Vec<SeedRow>
     .into_iter()
     .map(|(name, value)| SeedRow::new(seed, m.step, name, value))
     .collect()
-}
-
-/// The test sets the final model is scored on (`bench_<name>_accuracy`).
-fn benchmark_names(config: &FineTuneConfig) -> Vec<&'static str> {
-    match config.benchmarks {
-        Benchmarks::Own => Vec::new(),
-        Benchmarks::Generated => vec!["countdown", "logic"],
-        Benchmarks::Table2 => vec!["countdown", "logic", "math"],
-    }
 }
 
 /// Training and test problems of `task`: the official files in `data_dir`, or generated ones
