@@ -82,6 +82,13 @@ pub struct Evidenced {
     pub quantity: String,
     pub estimate: Estimate,
     pub outcome: Outcome,
+    /// Both methods score at most [`UNSOLVED`]: an "A ≥ B" verdict would be vacuous.
+    pub floor: bool,
+}
+
+/// The mean of a weighted set of accuracies (0 when it cannot be estimated).
+fn estimate_level(terms: &[(f64, &Evidence)]) -> f64 {
+    estimate(terms).map_or(0.0, |e| e.mean)
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -144,6 +151,12 @@ impl<'a> Study<'a> {
                 let Some(estimate) = estimate(&terms) else {
                     continue;
                 };
+                // A comparison of two methods that both solve (almost) nothing says nothing.
+                let level = |e: &BTreeMap<&str, &Evidence>| {
+                    let terms: Vec<(f64, &Evidence)> = shared.iter().map(|t| (w, e[t])).collect();
+                    estimate_level(&terms)
+                };
+                let floor = level(ea) <= UNSOLVED && level(eb) <= UNSOLVED;
                 let label = |m: &str, v: &str| match v {
                     "" => names::method_label(m),
                     v => format!("{} [{v}]", names::method_label(m)),
@@ -154,9 +167,19 @@ impl<'a> Study<'a> {
                         Some(t) => t.into(),
                         None => format!("mean over {} tasks", shared.len()),
                     },
-                    quantity: format!("{} − {}", label(a, va), label(b, vb)),
+                    quantity: if floor {
+                        format!(
+                            "{} − {} (both ≤ {:.0} %: nothing to compare)",
+                            label(a, va),
+                            label(b, vb),
+                            UNSOLVED * 100.0
+                        )
+                    } else {
+                        format!("{} − {}", label(a, va), label(b, vb))
+                    },
                     estimate,
                     outcome: Outcome::Inconclusive,
+                    floor,
                 });
             }
         }
@@ -184,7 +207,11 @@ impl<'a> Study<'a> {
                     ));
                 }
                 lines.extend(found.into_iter().map(|mut l| {
-                    l.outcome = at_least(&l.estimate, self.tolerance);
+                    l.outcome = if l.floor {
+                        Outcome::Inconclusive
+                    } else {
+                        at_least(&l.estimate, self.tolerance)
+                    };
                     l
                 }));
             }
@@ -456,6 +483,7 @@ mod tests {
             quantity: "UFT − SFT".into(),
             estimate: e(0.0, 0.1),
             outcome: Outcome::Reproduced,
+            floor: false,
         };
         let missing = vec!["UFT − SFT-RFT on tiny-1m".to_string()];
         let partly = finish("(i)", "s".into(), vec![line.clone()], missing.clone());

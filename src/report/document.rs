@@ -33,7 +33,8 @@ pub fn heading(results: &Results, title: &str) -> String {
     out
 }
 
-/// Writes the report to `out`, drawing the figures into its folder.
+/// Writes the report to `out`, drawing the figures and writing the tables' Markdown, CSV and
+/// LaTeX files into its folder.
 pub fn write(results_dir: &Path, out: &Path) -> Result<()> {
     let results = data::load(results_dir)?;
     let tables = Tables::build(&results)?;
@@ -43,6 +44,7 @@ pub fn write(results_dir: &Path, out: &Path) -> Result<()> {
     };
     std::fs::create_dir_all(&folder)
         .with_context(|| format!("cannot create {}", folder.display()))?;
+    tables.write(&folder)?;
     let sections = [
         heading(&results, "Report"),
         format!("## Record\n\n{}", record(&results)),

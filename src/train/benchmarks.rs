@@ -13,7 +13,11 @@ use crate::tasks::example::Example;
 /// every row). Countdown and Logic use their test splits; the others `ood_test.parquet`
 /// (the official `data/others/test.parquet`), split by `data_source`.
 const TABLE2: [(&str, &str, Option<&str>); 9] = [
-    ("math345", "ood_test.parquet", Some("DigitalLearningGmbH/MATH-lighteval")),
+    (
+        "math345",
+        "ood_test.parquet",
+        Some("DigitalLearningGmbH/MATH-lighteval"),
+    ),
     ("aime24", "ood_test.parquet", Some("aime")),
     ("amc", "ood_test.parquet", Some("amc")),
     ("countdown", "countdown_test.parquet", None),
@@ -69,11 +73,14 @@ pub fn problems(set: Benchmarks, name: &str, data_dir: &Path) -> Result<Vec<Exam
         bail!("`{name}` is not a benchmark of this set");
     };
     let path = data_dir.join(file);
-    let rows = crate::tasks::data::load(&path)
-        .with_context(|| format!("loading benchmark {name}"))?;
+    let rows =
+        crate::tasks::data::load(&path).with_context(|| format!("loading benchmark {name}"))?;
     let picked: Vec<Example> = match source {
         None => rows,
-        Some(source) => rows.into_iter().filter(|e| e.data_source == *source).collect(),
+        Some(source) => rows
+            .into_iter()
+            .filter(|e| e.data_source == *source)
+            .collect(),
     };
     if picked.is_empty() {
         bail!(
