@@ -306,6 +306,8 @@ where
             chart
                 .configure_mesh()
                 .x_desc("RL step")
+                // Integer steps only: at most 10 labels, none repeated on short runs.
+                .x_labels((x_max as usize + 1).min(10))
                 .x_label_formatter(&|x| format!("{x:.0}"))
                 .y_label_formatter(&|y| format!("{y:.2}"))
                 .y_desc(figure.y_label)

@@ -1,0 +1,123 @@
+//! The pretrain stage and the study built on it: a base model is trained once per recipe and
+//! reused, and a study rerun with the same seeds gives the same numbers exactly.
+
+use std::path::Path;
+
+use repro::metrics::read_experiment;
+
+const STUDY: &str = r#"name = "study"
+kind = "fine_tune"
+seeds = [0]
+
+[defaults]
+init = "pretrained"
+model = "tiny-125k"
+vocab = 320
+pretrain_steps = 3
+pretrain_batch = 4
+logic_min_people = 2
+logic_max_people = 2
+train_size = 8
+test_size = 4
+steps = 2
+t_hint = 1
+prompts_per_step = 2
+rollouts = 2
+mini_batch_prompts = 2
+micro_batch_prompts = 2
+max_new_tokens = 12
+test_freq = 1
+lr = 1e-3
+benchmarks = "generated"
+
+[sweep]
+method = ["base", "uft"]
+"#;
+
+/// Every row except wall-clock measurements.
+fn deterministic_rows(results: &Path) -> Vec<(String, u64, u64, String, u64)> {
+    let timing = [
+        "seconds",
+        "tokens_per_second",
+        "sft_seconds",
+        "sft_tokens_per_second",
+    ];
+    let mut rows: Vec<_> = read_experiment(&results.join("study"))
+        .unwrap()
+        .into_iter()
+        .flat_map(|cell| {
+            let id = cell.cell.clone();
+            cell.rows
+                .into_iter()
+                .filter(|r| !timing.contains(&r.metric.as_str()))
+                .map(move |r| (id.clone(), r.seed, r.step, r.metric, r.value.to_bits()))
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn a_base_model_is_pretrained_once_and_a_rerun_reproduces_every_number() {
+    let dir = crate::scratch("pretrain");
+    let file = dir.join("study.toml");
+    std::fs::write(&file, STUDY).unwrap();
+
+    let first = dir.join("first");
+    let out = crate::run_quiet(&file, &first);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bases: Vec<_> = std::fs::read_dir(first.join("base_models"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(bases.len(), 1, "both cells share one base model: {bases:?}");
+    let recipe = bases[0].join("pretrain.toml");
+    let written = std::fs::metadata(&recipe).unwrap().modified().unwrap();
+    let rows = deterministic_rows(&first);
+    assert!(
+        rows.iter().any(|r| r.3 == "bench_logic_accuracy"),
+        "cross-task scores"
+    );
+
+    // A new experiment under the same results root reuses the cached base model.
+    let other = STUDY
+        .replace("name = \"study\"", "name = \"other\"")
+        .replace("\"uft\"", "\"rft\"");
+    let other_file = dir.join("other.toml");
+    std::fs::write(&other_file, other).unwrap();
+    let out = crate::run_quiet(&other_file, &first);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::metadata(&recipe).unwrap().modified().unwrap(),
+        written
+    );
+
+    // The same file in a fresh results root: the base model is trained again, identically,
+    // and every metric is bit for bit the same.
+    let second = dir.join("second");
+    let out = crate::run_quiet(&file, &second);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(deterministic_rows(&second), rows);
+    let weights = |root: &Path| {
+        std::fs::read(
+            root.join("base_models")
+                .join(bases[0].file_name().unwrap())
+                .join("model.safetensors"),
+        )
+        .unwrap()
+    };
+    assert_eq!(weights(&first), weights(&second));
+}
