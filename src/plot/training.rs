@@ -149,15 +149,27 @@ pub fn plot(cells: &[CellMetrics], args: &PlotArgs) -> Result<Vec<PathBuf>> {
                 "hint_fraction_mean",
                 "hint fraction",
             ),
+            (
+                "rollout_accuracy",
+                "accuracy of the training rollouts (prompts with their hints)",
+                "accuracy",
+                "rollout accuracy",
+            ),
         ] {
             let figure = (metric == "test_accuracy")
                 .then(|| paper_figure(&[model.as_str()]))
                 .flatten();
             let panels = model_panels(&of_model, &tasks, metric, figure, &reported);
-            let band = if metric.starts_with("test_") {
-                "Lines: mean over seeds; bands: min–max over seeds. Base and SFT: final values, flat."
-            } else {
-                "Lines: mean over seeds; bands: min–max over seeds. SFT shows the whole solution."
+            let band = match metric {
+                m if m.starts_with("test_") => {
+                    "Lines: mean over seeds; bands: min–max over seeds. Base and SFT: final values, flat."
+                }
+                "accuracy" => {
+                    "Lines: mean over seeds; bands: min–max over seeds. RL methods only; each rollout's prompt carries its hint."
+                }
+                _ => {
+                    "Lines: mean over seeds; bands: min–max over seeds. SFT shows the whole solution."
+                }
             };
             let figure = StepFigure {
                 title: format!("{model}: {what}"),
@@ -428,6 +440,7 @@ mod tests {
                 "accuracy",
                 "format_accuracy",
                 "annotation_usage",
+                "rollout_accuracy",
                 "accuracy_vs_annotation",
             ] {
                 assert!(

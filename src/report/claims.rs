@@ -165,18 +165,10 @@ impl<'a> Study<'a> {
                     model: model.into(),
                     tasks: match task {
                         Some(t) => t.into(),
+                        None if shared.len() == 1 => format!("{} (the one task)", shared[0]),
                         None => format!("mean over {} tasks", shared.len()),
                     },
-                    quantity: if floor {
-                        format!(
-                            "{} − {} (both ≤ {:.0} %: nothing to compare)",
-                            label(a, va),
-                            label(b, vb),
-                            UNSOLVED * 100.0
-                        )
-                    } else {
-                        format!("{} − {}", label(a, va), label(b, vb))
-                    },
+                    quantity: format!("{} − {}", label(a, va), label(b, vb)),
                     estimate,
                     outcome: Outcome::Inconclusive,
                     floor,
@@ -207,11 +199,13 @@ impl<'a> Study<'a> {
                     ));
                 }
                 lines.extend(found.into_iter().map(|mut l| {
-                    l.outcome = if l.floor {
-                        Outcome::Inconclusive
+                    if l.floor {
+                        l.outcome = Outcome::Inconclusive;
+                        l.quantity +=
+                            &format!(" (both ≤ {:.0} %: nothing to compare)", UNSOLVED * 100.0);
                     } else {
-                        at_least(&l.estimate, self.tolerance)
-                    };
+                        l.outcome = at_least(&l.estimate, self.tolerance);
+                    }
                     l
                 }));
             }

@@ -101,14 +101,19 @@ impl Tables {
     }
 
     fn grid_note(&self, grid: &Grid) -> String {
+        let trained_on = match grid.tasks.as_slice() {
+            [one] => format!("the models trained on {one} (the results' one training task)"),
+            tasks => format!(
+                "the models trained on the {} training tasks ({})",
+                tasks.len(),
+                tasks.join(", ")
+            ),
+        };
         let mut note = format!(
-            "Each cell is the accuracy on the column's benchmark averaged over the models trained \
-             on the {} training tasks ({}), as in the paper's Table 2 (specification §2.2); in \
-             brackets the 95 % percentile bootstrap interval ({RESAMPLES} resamples, seed {SEED}) \
+            "Each cell is the accuracy on the column's benchmark averaged over {trained_on}, as \
+             in the paper's Table 2 (specification §2.2); in brackets the 95 % percentile bootstrap interval ({RESAMPLES} resamples, seed {SEED}) \
              over seeds, or over test problems when there is one seed. \"partial\": only k of the \
-             n tasks' models are present. Avg.: the plain mean of the columns shown.",
-            grid.tasks.len(),
-            grid.tasks.join(", "),
+             n tasks' models are present. Avg.: the plain mean of the columns shown."
         );
         if grid.rows.iter().any(|r| r.reported_avg.is_some()) {
             note.push_str(
