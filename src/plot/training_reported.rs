@@ -34,19 +34,6 @@ pub(super) fn paper_task(task: &str) -> Option<&'static str> {
     }
 }
 
-/// The paper's name of a method; `stage` and `rft_cosine` are not in Figures 2/7/8.
-fn paper_method(method: &str) -> Option<&'static str> {
-    match method {
-        "base" => Some("Base"),
-        "sft" => Some("SFT"),
-        "rft" => Some("RFT"),
-        "sft_rft" => Some("SFT-RFT"),
-        "r3" => Some("R3"),
-        "uft" => Some("UFT"),
-        _ => None,
-    }
-}
-
 /// The paper's step-500 test accuracy of each of `methods` on `task` in `figure`; empty when
 /// the figure reproduces no paper figure or the task is not one of the paper's.
 pub(super) fn endpoints(
@@ -61,7 +48,8 @@ pub(super) fn endpoints(
     methods
         .iter()
         .filter_map(|&method| {
-            let name = paper_method(method)?;
+            // `stage` and `rft_cosine` are not in Figures 2/7/8.
+            let name = crate::report::names::paper_method(method)?;
             let e = all
                 .iter()
                 .find(|e| e.figure == figure && e.task == task && e.method == name)?;
