@@ -54,9 +54,13 @@ fn missing(config: &FineTuneConfig) -> Vec<String> {
     if let Some(dir) = &config.data_dir {
         for file in data_files(config) {
             if !dir.join(file).exists() {
+                let source = if file.starts_with("valid.") {
+                    "github.com/ElliottYan/LUFFY, folder data/"
+                } else {
+                    "github.com/liumy2010/UFT, folder data/"
+                };
                 out.push(format!(
-                    "data file {} (the UFT files are in github.com/liumy2010/UFT, folder data/; \
-                     the §8 suite's valid.*.parquet in github.com/ElliottYan/LUFFY, folder data/)",
+                    "data file {} (from {source})",
                     dir.join(file).display()
                 ));
             }
