@@ -1,12 +1,14 @@
-//! One seed of a `fine_tune` cell: generate the task data, train the tokenizer, initialise the
-//! model, then run the method's stages (SFT, RL, or SFT followed by RL), evaluating before
-//! training, every `test_freq` RL steps and at the end. Returns tidy metric rows.
+//! One seed of a `fine_tune` cell: read or generate the task data, take the starting model
+//! (random weights with a tokenizer trained on the task, a pretrained tiny base model, or a
+//! Hugging Face folder), then run the method's stages (SFT, RL, or SFT followed by RL),
+//! evaluating before training, every `test_freq` RL steps and at the end, and finally on the
+//! cell's benchmark set. Returns tidy metric rows.
 //!
 //! The final model goes to the seed's model folder with its tokenizer and the completion of every
-//! test problem (`test_samples.parquet`).
+//! test problem (`test_samples.parquet`, `bench_<benchmark>_samples.parquet`).
 //!
-//! Data are the same for every seed (generator seeds 0 for train and 1 for test); the run seed
-//! drives the initialisation, the data order, the hints and the sampling.
+//! Generated data are the same for every seed (generator seeds 0 for train and 1 for test); the
+//! run seed drives the initialisation, the data order, the hints and the sampling.
 
 use std::path::PathBuf;
 
