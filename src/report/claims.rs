@@ -487,4 +487,45 @@ mod tests {
         assert_eq!(whole.outcome, Some(Outcome::Reproduced));
         assert_eq!(finish("(i)", "s".into(), vec![], missing).outcome, None);
     }
+
+    fn cell(method: &str, accuracies: [f64; 3]) -> TrainedCell {
+        let in_domain: Evidence = accuracies
+            .iter()
+            .enumerate()
+            .map(|(seed, &accuracy)| {
+                let score = crate::report::estimate::SeedScore {
+                    accuracy,
+                    problems: None,
+                };
+                (seed as u64, score)
+            })
+            .collect();
+        TrainedCell {
+            id: method.into(),
+            model: "tiny-125k".into(),
+            method: method.into(),
+            task: "countdown".into(),
+            variant: String::new(),
+            params: BTreeMap::new(),
+            benchmarks: BTreeMap::new(),
+            in_domain,
+            fallback: true,
+        }
+    }
+
+    /// Two methods that both solve nothing are not evidence that one is at least the other.
+    #[test]
+    fn a_comparison_of_two_zeros_is_inconclusive() {
+        let cells = [cell("uft", [0.0; 3]), cell("sft", [0.0; 3])];
+        let study = Study::new(&cells, 0.05);
+        let claim = study.at_least_claim("(i)", "s".into(), &["tiny-125k"], &[("uft", "sft")]);
+        assert_eq!(claim.outcome, Some(Outcome::Inconclusive));
+        assert!(claim.lines[0].quantity.contains("nothing to compare"));
+
+        let cells = [cell("uft", [0.3, 0.4, 0.5]), cell("sft", [0.0; 3])];
+        let study = Study::new(&cells, 0.05);
+        let claim = study.at_least_claim("(i)", "s".into(), &["tiny-125k"], &[("uft", "sft")]);
+        assert_eq!(claim.outcome, Some(Outcome::Reproduced));
+        assert!(!claim.lines[0].floor);
+    }
 }
