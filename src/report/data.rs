@@ -21,6 +21,7 @@ use crate::experiment::Value;
 use crate::metrics::{self, CellMetrics};
 use crate::runner::record::{self, ExperimentRecord};
 use crate::runner::summary::{Status, Summary};
+use crate::train::run::metric::{bench_accuracy, bench_samples_file, benchmark_of};
 
 /// Tolerance used when the results folder has no `experiment.toml` (accuracy units, 0–1).
 pub const DEFAULT_TOLERANCE: f64 = 0.05;
@@ -164,7 +165,7 @@ fn trained_cell(metrics: &CellMetrics, dir: &Path) -> Result<TrainedCell> {
     let bench: BTreeSet<&str> = metrics
         .rows
         .iter()
-        .filter_map(|r| r.metric.strip_prefix("bench_")?.strip_suffix("_accuracy"))
+        .filter_map(|r| benchmark_of(&r.metric))
         .collect();
     let fallback = bench.is_empty();
     let benchmarks = if fallback {
@@ -173,9 +174,9 @@ fn trained_cell(metrics: &CellMetrics, dir: &Path) -> Result<TrainedCell> {
         bench
             .into_iter()
             .map(|b| {
-                let metric = format!("bench_{b}_accuracy");
-                let file = format!("bench_{b}_samples.parquet");
-                Ok((b.to_string(), evidence(metrics, &metric, &models, &file)?))
+                let accuracy = bench_accuracy(b);
+                let file = bench_samples_file(b);
+                Ok((b.to_string(), evidence(metrics, &accuracy, &models, &file)?))
             })
             .collect::<Result<_>>()?
     };

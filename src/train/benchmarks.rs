@@ -58,13 +58,9 @@ pub fn names(set: Benchmarks) -> Vec<&'static str> {
     }
 }
 
-/// The files a set needs under `data_dir`.
-pub fn files(set: Benchmarks) -> Vec<&'static str> {
-    let mut files: Vec<&'static str> = sources(set).iter().map(|(_, file, _)| *file).collect();
-    files.dedup();
-    files.sort();
-    files.dedup();
-    files
+/// The files a set reads under `data_dir` (one entry per benchmark, so names repeat).
+pub fn files(set: Benchmarks) -> impl Iterator<Item = &'static str> {
+    sources(set).iter().map(|(_, file, _)| *file)
 }
 
 /// The problems of benchmark `name` of `set`, read from `data_dir`.

@@ -60,11 +60,7 @@ impl PretrainConfig {
     }
 
     fn logic_options(&self) -> LogicOptions {
-        LogicOptions {
-            min_people: self.logic_people.0,
-            max_people: self.logic_people.1,
-            ..LogicOptions::default()
-        }
+        LogicOptions::with_people(self.logic_people.0, self.logic_people.1)
     }
 
     fn sft(&self) -> SftConfig {

@@ -41,6 +41,21 @@ pub mod metric {
     pub const TEST_MEAN_AT_K: &str = "test_mean_at_k";
     /// Annotation (solution) tokens consumed so far: hint tokens in RL, target tokens in SFT.
     pub const ANNOTATION_TOKENS: &str = "annotation_tokens";
+
+    /// The final model's accuracy on a benchmark: `bench_<name>_accuracy`.
+    pub fn bench_accuracy(benchmark: &str) -> String {
+        format!("bench_{benchmark}_accuracy")
+    }
+
+    /// The benchmark a `bench_<name>_accuracy` metric is about.
+    pub fn benchmark_of(metric: &str) -> Option<&str> {
+        metric.strip_prefix("bench_")?.strip_suffix("_accuracy")
+    }
+
+    /// The per-completion file of a benchmark, in the seed's model folder.
+    pub fn bench_samples_file(benchmark: &str) -> String {
+        format!("bench_{benchmark}_samples.parquet")
+    }
 }
 
 /// Evaluation batch size (prompts decoded together).
@@ -281,14 +296,12 @@ pub fn run_seed(
                 evaluate(&model.valid(), &tokenizer, &problems, &options, &plain)?
             }
         };
-        let name = format!("bench_{benchmark}_accuracy");
+        let name = metric::bench_accuracy(benchmark);
         position
             .rows
             .push(SeedRow::new(seed, final_step, &name, result.accuracy));
         crate::metrics::write_samples(
-            &dirs
-                .model
-                .join(format!("bench_{benchmark}_samples.parquet")),
+            &dirs.model.join(metric::bench_samples_file(benchmark)),
             &result.samples,
         )?;
     }
@@ -375,11 +388,7 @@ fn task_data(config: &FineTuneConfig, task: &str) -> Result<(Vec<Example>, Vec<E
         return Ok((train, test));
     }
     let (fewest, most) = config.logic_people;
-    let logic = LogicOptions {
-        min_people: fewest,
-        max_people: most,
-        ..LogicOptions::default()
-    };
+    let logic = LogicOptions::with_people(fewest, most);
     let generate = |seed, n| -> Vec<Example> {
         let generated = match task {
             "logic" => generate_logic_with(seed, n, &logic),

@@ -111,6 +111,17 @@ pub struct LogicOptions {
     pub max_attempts: usize,
 }
 
+impl LogicOptions {
+    /// The official settings with another range of inhabitants.
+    pub fn with_people(min_people: usize, max_people: usize) -> Self {
+        Self {
+            min_people,
+            max_people,
+            ..Self::default()
+        }
+    }
+}
+
 impl Default for LogicOptions {
     fn default() -> Self {
         Self {
