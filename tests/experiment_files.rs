@@ -214,3 +214,23 @@ fn checks_across_parameters_name_the_cell() {
     ));
     assert_eq!(e.key, "stop_pass1");
 }
+
+#[test]
+fn generated_countdown_ranges_must_admit_a_solution_for_every_target() {
+    let header = "name = \"t\"\nkind = \"fine_tune\"\nseeds = [0]\n";
+    let e = error(&format!(
+        "{header}[defaults]\ncountdown_min_numbers = 3\ncountdown_max_numbers = 3\n\
+         countdown_max_value = 9\ncountdown_max_target = 40\n"
+    ));
+    assert_eq!(e.key, "countdown_max_target");
+    assert!(e.message.contains("at most 27"), "{e}");
+    let e = error(&format!(
+        "{header}[defaults]\ncountdown_min_numbers = 4\ncountdown_max_numbers = 3\n"
+    ));
+    assert_eq!(e.key, "countdown_min_numbers");
+    load(&format!(
+        "{header}[defaults]\ncountdown_min_numbers = 3\ncountdown_max_numbers = 3\n\
+         countdown_max_value = 9\ncountdown_max_target = 27\n"
+    ))
+    .expect("single-digit numbers and targets up to 27 are accepted");
+}

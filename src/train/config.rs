@@ -10,6 +10,7 @@ use crate::algo::uft::{HintReduction, LossWeights};
 use crate::experiment::Cell;
 use crate::experiment::schema::{Default, Kind, Param, Schema};
 use crate::model::presets;
+use crate::tasks::generate::{CountdownOptions, LogicOptions, TaskOptions};
 
 use super::optimizer::AdamWConfig;
 use super::rl::{HintUnit, RlConfig};
@@ -152,6 +153,34 @@ const PARAMS: &[Param] = &[
         12,
         7,
         "most inhabitants of a generated Logic puzzle (official: 7)",
+    ),
+    int(
+        "countdown_min_numbers",
+        2,
+        5,
+        3,
+        "fewest numbers of a generated Countdown problem (official: 3)",
+    ),
+    int(
+        "countdown_max_numbers",
+        2,
+        5,
+        4,
+        "most numbers of a generated Countdown problem (official: 4)",
+    ),
+    int(
+        "countdown_max_value",
+        2,
+        10_000,
+        99,
+        "numbers of a generated Countdown problem are drawn from 1..=this (official: 99)",
+    ),
+    int(
+        "countdown_max_target",
+        10,
+        100_000,
+        100,
+        "targets of a generated Countdown problem are drawn from 10..=this (official: 100)",
     ),
     int(
         "vocab",
@@ -346,8 +375,8 @@ pub struct FineTuneConfig {
     /// The official data files (`None`: generated data).
     pub data_dir: Option<std::path::PathBuf>,
     pub benchmarks: Benchmarks,
-    /// Fewest and most inhabitants of generated Logic puzzles.
-    pub logic_people: (usize, usize),
+    /// How hard the generated problems are (both tasks: the final model is scored on both).
+    pub tasks: TaskOptions,
     pub device: crate::model::DeviceKind,
     pub train_size: usize,
     pub test_size: usize,
@@ -395,7 +424,7 @@ impl FineTuneConfig {
                 steps: int("pretrain_steps") as u64,
                 batch: int("pretrain_batch") as usize,
                 lr: float("pretrain_lr"),
-                logic_people: logic_people(cell),
+                tasks: task_options(cell),
             }),
             _ => Init::Checkpoint(
                 std::path::Path::new(cell.get("models_dir").as_str())
@@ -411,7 +440,7 @@ impl FineTuneConfig {
             model,
             init,
             data_dir,
-            logic_people: logic_people(cell),
+            tasks: task_options(cell),
             benchmarks: match cell.get("benchmarks").as_str() {
                 "generated" => Benchmarks::Generated,
                 "table2" => Benchmarks::Table2,
@@ -477,12 +506,22 @@ impl FineTuneConfig {
     }
 }
 
-/// The range of inhabitants of generated Logic puzzles.
-pub fn logic_people(cell: &Cell) -> (usize, usize) {
-    (
-        cell.get("logic_min_people").as_int() as usize,
-        cell.get("logic_max_people").as_int() as usize,
-    )
+/// The generators' options: the official ones with the cell's sizes.
+pub fn task_options(cell: &Cell) -> TaskOptions {
+    let int = |name| cell.get(name).as_int();
+    TaskOptions {
+        countdown: CountdownOptions {
+            min_numbers: int("countdown_min_numbers") as usize,
+            max_numbers: int("countdown_max_numbers") as usize,
+            number_range: (1, int("countdown_max_value")),
+            target_range: (10, int("countdown_max_target")),
+            ..CountdownOptions::default()
+        },
+        logic: LogicOptions::with_people(
+            int("logic_min_people") as usize,
+            int("logic_max_people") as usize,
+        ),
+    }
 }
 
 /// `--steps N` / `--limit N`, for a smoke run of a file written for a longer one: at most N RL
@@ -538,12 +577,27 @@ pub fn check_cell(cell: &Cell) -> Result<(), (&'static str, String)> {
             ));
         }
     }
-    let (fewest, most) = logic_people(cell);
-    if fewest > most {
+    let TaskOptions { countdown, logic } = task_options(cell);
+    if logic.min_people > logic.max_people {
         return Err((
             "logic_min_people",
-            format!("{fewest} exceeds logic_max_people = {most}"),
+            format!(
+                "{} exceeds logic_max_people = {}",
+                logic.min_people, logic.max_people
+            ),
         ));
+    }
+    if countdown.min_numbers > countdown.max_numbers {
+        return Err((
+            "countdown_min_numbers",
+            format!(
+                "{} exceeds countdown_max_numbers = {}",
+                countdown.min_numbers, countdown.max_numbers
+            ),
+        ));
+    }
+    if let Err(why) = countdown.check_solvable() {
+        return Err(("countdown_max_target", why));
     }
     if cell.get("p_low").as_float() > cell.get("p_high").as_float() {
         return Err(("p_low", "p_low exceeds p_high".into()));

@@ -23,7 +23,7 @@ use crate::metrics::SeedRow;
 use crate::model::tokenizer::Tokenizer;
 use crate::model::weights::{RandomInit, SaveDtype};
 use crate::model::{Transformer, presets};
-use crate::tasks::generate::LogicOptions;
+use crate::tasks::generate::TaskOptions;
 use crate::tasks::generate::corpus::{self, Document};
 
 /// A base model's recipe: everything its weights depend on.
@@ -36,12 +36,12 @@ pub struct PretrainConfig {
     /// Documents per step.
     pub batch: usize,
     pub lr: f64,
-    /// Inhabitants of the corpus's Logic prompts, as the fine-tuning data has them.
-    pub logic_people: (usize, usize),
+    /// The corpus's problems are drawn like the fine-tuning data's.
+    pub tasks: TaskOptions,
 }
 
 /// Version of the corpus and the loop; part of the cache key.
-const RECIPE_VERSION: u32 = 1;
+const RECIPE_VERSION: u32 = 2;
 /// Marks a finished base model folder.
 const DONE: &str = "pretrain.toml";
 /// Examples per forward/backward pass.
@@ -51,16 +51,17 @@ impl PretrainConfig {
     /// `tiny-1m-3f2a9c0d`: the preset and a hash of the recipe.
     pub fn folder_name(&self) -> String {
         let recipe = format!(
-            "v{RECIPE_VERSION} {} vocab={} steps={} batch={} lr={:e} people={:?}",
-            self.model, self.vocab, self.steps, self.batch, self.lr, self.logic_people
+            "v{RECIPE_VERSION} {} vocab={} steps={} batch={} lr={:e} {}",
+            self.model,
+            self.vocab,
+            self.steps,
+            self.batch,
+            self.lr,
+            self.tasks.describe()
         );
         let digest = Sha256::digest(recipe.as_bytes());
         let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
         format!("{}-{hash}", self.model)
-    }
-
-    fn logic_options(&self) -> LogicOptions {
-        LogicOptions::with_people(self.logic_people.0, self.logic_people.1)
     }
 
     fn sft(&self) -> SftConfig {
@@ -122,11 +123,8 @@ fn pretrain(
 ) -> Result<()> {
     let started = std::time::Instant::now();
     let sft = config.sft();
-    let documents: Vec<Document> = corpus::corpus(
-        0,
-        config.steps as usize * config.batch,
-        &config.logic_options(),
-    );
+    let documents: Vec<Document> =
+        corpus::corpus(0, config.steps as usize * config.batch, &config.tasks);
     let tokenizer = Tokenizer::train_bpe(
         documents
             .iter()
@@ -173,15 +171,14 @@ fn pretrain(
     };
     let summary = format!(
         "model = \"{}\"\nparameters = {}\nvocab = {}\nsteps = {}\nbatch = {}\nlr = {:e}\n\
-         logic_people = [{}, {}]\nfinal_loss = {:.4}\nseconds = {:.1}\n",
+         problems = \"{}\"\nfinal_loss = {:.4}\nseconds = {:.1}\n",
         config.model,
         model.num_params(),
         tokenizer.vocab_size(),
         total,
         config.batch,
         config.lr,
-        config.logic_people.0,
-        config.logic_people.1,
+        config.tasks.describe(),
         last(20),
         started.elapsed().as_secs_f64()
     );

@@ -30,7 +30,6 @@ use crate::model::weights::{RandomInit, SaveDtype};
 use crate::model::{Transformer, presets};
 use crate::rng::{combined_key, label_key};
 use crate::tasks::example::Example;
-use crate::tasks::generate::{LogicOptions, generate_countdown, generate_logic_with};
 
 /// Metric names written by `fine_tune` cells.
 pub mod metric {
@@ -58,6 +57,9 @@ pub mod metric {
     }
 }
 
+/// The part of a seed's progress bar that pretraining its base model fills (when it does).
+const PRETRAIN_PROGRESS_SHARE: f64 = 0.5;
+
 /// Evaluation batch size (prompts decoded together).
 const EVAL_BATCH: usize = 32;
 
@@ -80,15 +82,24 @@ pub fn run_seed(
     let device = plain.clone().autodiff();
     let (train, test) = task_data(&config, &config.task)?;
     // The starting point: where its weights come from, and the tokenizer that goes with them.
+    // A base model pretrained by this seed fills the first part of its progress bar.
+    let mut pretrained_here = false;
     let base_dir = match &config.init {
         Init::Random => None,
         Init::Pretrained(recipe) => Some(pretrain::base_model(
             recipe,
             &dirs.base_models,
             &plain,
-            &mut |_| {},
+            &mut |f| {
+                pretrained_here = true;
+                progress(f * PRETRAIN_PROGRESS_SHARE);
+            },
         )?),
         Init::Checkpoint(dir) => Some(dir.clone()),
+    };
+    let mut progress = |f: f64| match pretrained_here {
+        true => progress(PRETRAIN_PROGRESS_SHARE + (1.0 - PRETRAIN_PROGRESS_SHARE) * f),
+        false => progress(f),
     };
     let tokenizer = match &base_dir {
         None => train_tokenizer(&train, config.vocab)?,
@@ -387,13 +398,8 @@ fn task_data(config: &FineTuneConfig, task: &str) -> Result<(Vec<Example>, Vec<E
         };
         return Ok((train, test));
     }
-    let (fewest, most) = config.logic_people;
-    let logic = LogicOptions::with_people(fewest, most);
     let generate = |seed, n| -> Vec<Example> {
-        let generated = match task {
-            "logic" => generate_logic_with(seed, n, &logic),
-            _ => generate_countdown(seed, n),
-        };
+        let generated = config.tasks.generate(task, seed, n);
         generated.into_iter().map(Example::from).collect()
     };
     Ok((

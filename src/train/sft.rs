@@ -95,6 +95,13 @@ pub trait SftPair {
     fn trains_end(&self) -> bool {
         false
     }
+    /// Whether the context's tokens are trained too (language-model loss on the whole text).
+    /// SFT trains the response only; the pretraining corpus trains everything, so that base
+    /// models also learn from the prompts (names and numbers repeat within a prompt, which is
+    /// how a model learns to copy from its context).
+    fn trains_context(&self) -> bool {
+        false
+    }
 }
 
 /// A task example: its question, then its reference answer (or, lacking one, its solution).
@@ -121,6 +128,9 @@ impl SftPair for crate::tasks::generate::corpus::Document {
     fn trains_end(&self) -> bool {
         true
     }
+    fn trains_context(&self) -> bool {
+        true
+    }
 }
 
 pub fn sft_step(
@@ -143,8 +153,13 @@ pub fn sft_step(
         let question = tokenizer.encode(pair.context())?;
         let mut response = tokenizer.encode(&pair.target())?;
         response.push(eos);
+        let first_target = if pair.trains_context() {
+            1
+        } else {
+            question.len()
+        };
         rows.push((
-            question.len(),
+            first_target,
             [question, response].concat(),
             pair.trains_end(),
         ));
@@ -160,12 +175,13 @@ pub fn sft_step(
         let scored = token_logprobs(model, &sequences, eos, 1.0, device);
         let [batch, width] = scored.logprobs.dims();
         // Targets are tokens question_len .. len − 2: the response without its last token
-        // (the end-of-text token), unless the pair trains it.
+        // (the end-of-text token), unless the pair trains it; from token 1 if it trains its
+        // context.
         let mask: Vec<f32> = micro
             .iter()
-            .flat_map(|(question_len, s, trains_end)| {
+            .flat_map(|(first_target, s, trains_end)| {
                 let end = if *trains_end { s.len() } else { s.len() - 1 };
-                (0..width).map(move |t| f32::from(t + 1 >= *question_len && t + 1 < end))
+                (0..width).map(move |t| f32::from(t + 1 >= *first_target && t + 1 < end))
             })
             .collect();
         target_tokens += mask.iter().map(|&m| m as f64).sum::<f64>();

@@ -7,11 +7,13 @@
 //! followed by **random partial work** in the answer format:
 //!
 //! - Countdown: the step lines of a random expression over the given numbers (true arithmetic,
-//!   each number used once), then `</think>\n<answer> expr </answer>` — with any expression
-//!   that happens to reach the target replaced, so no document shows a solution;
-//! - Logic: a role claimed for each inhabitant, then the answer block in the official
-//!   `(1) X is a knight` form — with any assignment equal to the solution replaced;
-//! - arithmetic facts: `a op b = c` lines, as the step lines use them.
+//!   each number used once), then `Therefore, the final equation is expr </think>\n<answer> expr
+//!   </answer>`, exactly as a solution ends — with any expression that happens to reach the
+//!   target replaced, so no document shows a solution;
+//! - Logic: `Assume X is a knight.` for each inhabitant, then `Therefore, (1) X is a knight\n…` and the
+//!   answer block, as a solution ends — with any assignment equal to the solution replaced;
+//! - arithmetic facts: `a op b = c` lines, as the step lines use them (operands in the range of
+//!   the Countdown numbers, the left one half the time up to the largest target).
 //!
 //! A document is a (prompt, continuation) pair, trained like SFT data (loss on the
 //! continuation), so the model learns to continue the prompts it will see.
@@ -19,9 +21,12 @@
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use super::countdown::{CountdownOptions, Expr, Op, countdown_example};
+use super::TaskOptions;
+use super::countdown::{CountdownOptions, Expr, Op, countdown_example, worked_equation};
 use super::logic::{LogicOptions, logic_example};
+use super::logic_hints::{conclusion_segments, solution_lines};
 use crate::tasks::example::GroundTruth;
+use crate::tasks::prompt::render_answer;
 
 /// Generator seeds of the corpus problems. Fine-tuning uses seeds 0 (train) and 1 (test).
 const COUNTDOWN_SEED: u64 = 1_000_001;
@@ -41,23 +46,29 @@ fn kind_of(index: u64) -> usize {
     (index % 5) as usize
 }
 
-/// Document `index` of the corpus (a pure function of `(seed, index)`).
-pub fn document(seed: u64, index: u64, logic: &LogicOptions) -> Document {
+/// Document `index` of the corpus (a pure function of `(seed, index)`), its problems drawn
+/// with `tasks`.
+pub fn document(seed: u64, index: u64, tasks: &TaskOptions) -> Document {
     let mut rng = crate::rng::keyed_rng(&[seed, WORK_DOMAIN, index]);
     match kind_of(index) {
-        0 | 1 => countdown_document(seed, index, &mut rng),
-        2 | 3 => logic_document(seed, index, logic, &mut rng),
-        _ => arithmetic_document(&mut rng),
+        0 | 1 => countdown_document(seed, index, &tasks.countdown, &mut rng),
+        2 | 3 => logic_document(seed, index, &tasks.logic, &mut rng),
+        _ => arithmetic_document(&tasks.countdown, &mut rng),
     }
 }
 
 /// The first `n` documents.
-pub fn corpus(seed: u64, n: usize, logic: &LogicOptions) -> Vec<Document> {
-    (0..n as u64).map(|i| document(seed, i, logic)).collect()
+pub fn corpus(seed: u64, n: usize, tasks: &TaskOptions) -> Vec<Document> {
+    (0..n as u64).map(|i| document(seed, i, tasks)).collect()
 }
 
-fn countdown_document(seed: u64, index: u64, rng: &mut ChaCha8Rng) -> Document {
-    let problem = countdown_example(COUNTDOWN_SEED ^ seed, index, &CountdownOptions::default());
+fn countdown_document(
+    seed: u64,
+    index: u64,
+    options: &CountdownOptions,
+    rng: &mut ChaCha8Rng,
+) -> Document {
+    let problem = countdown_example(COUNTDOWN_SEED ^ seed, index, options);
     let GroundTruth::Countdown { numbers, target } = &problem.ground_truth else {
         unreachable!("the Countdown generator makes Countdown rows")
     };
@@ -67,13 +78,10 @@ fn countdown_document(seed: u64, index: u64, rng: &mut ChaCha8Rng) -> Document {
             break expr;
         }
     };
+    let (work, equation) = worked_equation(&expr);
     Document {
         prompt: problem.question,
-        continuation: format!(
-            "{} </think>\n<answer> {} </answer>",
-            expr.steps().concat(),
-            expr.render()
-        ),
+        continuation: render_answer(&work, &equation),
     }
 }
 
@@ -116,31 +124,26 @@ fn logic_document(seed: u64, index: u64, options: &LogicOptions, rng: &mut ChaCh
         }
     };
     let role = |knight: bool| if knight { "knight" } else { "knave" };
-    let claims: String = names
+    let mut work: Vec<String> = names
         .iter()
         .zip(&roles)
-        .map(|(name, &r)| format!("{name} is a {}. ", role(r)))
+        .map(|(name, &r)| format!("Assume {name} is a {}.\n", role(r)))
         .collect();
-    let lines: Vec<String> = names
-        .iter()
-        .zip(&roles)
-        .enumerate()
-        .map(|(i, (name, &r))| format!("({}) {name} is a {}", i + 1, role(r)))
-        .collect();
+    work.extend(conclusion_segments(names, &roles));
     Document {
         prompt: problem.question,
-        continuation: format!(
-            "{} </think>\n<answer> {} </answer>",
-            claims.trim_end(),
-            lines.join("\n")
-        ),
+        continuation: render_answer(&work, &solution_lines(names, &roles).join("\n")),
     }
 }
 
-fn arithmetic_document(rng: &mut ChaCha8Rng) -> Document {
+fn arithmetic_document(options: &CountdownOptions, rng: &mut ChaCha8Rng) -> Document {
+    let small = options.number_range.1.max(2);
+    let large = options.target_range.1.max(small);
     let mut lines = String::new();
     for _ in 0..8 {
-        let (a, b) = (rng.random_range(1..100i64), rng.random_range(1..100i64));
+        let most = if rng.random_bool(0.5) { large } else { small };
+        let a = rng.random_range(1..=most);
+        let b = rng.random_range(1..=small);
         let op = [Op::Add, Op::Sub, Op::Mul, Op::Div][rng.random_range(0..4)];
         if let Some(value) = op.apply(a, b) {
             lines.push_str(&format!("{a} {} {b} = {value}\n", op.symbol()));
@@ -158,48 +161,71 @@ mod tests {
     use crate::tasks::example::Example;
     use crate::tasks::reward::Verdict;
 
+    /// The official sizes, and the small problems of the CPU-scale study.
+    fn option_sets() -> [TaskOptions; 2] {
+        let small = TaskOptions {
+            countdown: CountdownOptions {
+                min_numbers: 3,
+                max_numbers: 3,
+                number_range: (1, 9),
+                target_range: (10, 27),
+                ..CountdownOptions::default()
+            },
+            logic: LogicOptions::with_people(2, 2),
+        };
+        [TaskOptions::default(), small]
+    }
+
     #[test]
     fn documents_use_the_answer_format_but_never_solve_their_problem() {
-        let logic = LogicOptions::default();
-        let mut seen = [0usize; 3];
-        for index in 0..200 {
-            let doc = document(0, index, &logic);
-            assert_eq!(
-                doc,
-                document(0, index, &logic),
-                "a pure function of the index"
-            );
-            let kind = kind_of(index);
-            seen[kind.min(4) / 2] += 1;
-            if kind == 4 {
-                for line in doc.continuation.lines() {
-                    let (lhs, value) = line.split_once(" = ").unwrap();
-                    let value: i64 = value.parse().unwrap();
-                    let parts: Vec<&str> = lhs.split(' ').collect();
-                    let (a, b): (i64, i64) = (parts[0].parse().unwrap(), parts[2].parse().unwrap());
-                    let expected = match parts[1] {
-                        "+" => a + b,
-                        "-" => a - b,
-                        "*" => a * b,
-                        _ => a / b,
-                    };
-                    assert_eq!(value, expected, "{line}");
+        for tasks in option_sets() {
+            let mut seen = [0usize; 3];
+            for index in 0..200 {
+                let doc = document(0, index, &tasks);
+                assert_eq!(
+                    doc,
+                    document(0, index, &tasks),
+                    "a pure function of the index"
+                );
+                let kind = kind_of(index);
+                seen[kind.min(4) / 2] += 1;
+                if kind == 4 {
+                    assert_true_arithmetic(&doc.continuation, &tasks.countdown);
+                    continue;
                 }
-                continue;
+                // Score the document as a response with the official rule of its task.
+                let problem = if kind < 2 {
+                    countdown_example(COUNTDOWN_SEED, index, &tasks.countdown)
+                } else {
+                    logic_example(LOGIC_SEED, index, &tasks.logic)
+                };
+                assert_eq!(problem.question, doc.prompt);
+                let verdict = Example::from(problem)
+                    .score_response(&doc.continuation)
+                    .verdict;
+                assert_eq!(verdict, Verdict::WrongAnswer, "{}", doc.continuation);
             }
-            // Score the document as a response with the official rule of its task.
-            let problem = if kind < 2 {
-                countdown_example(COUNTDOWN_SEED, index, &CountdownOptions::default())
-            } else {
-                logic_example(LOGIC_SEED, index, &logic)
-            };
-            assert_eq!(problem.question, doc.prompt);
-            let verdict = Example::from(problem)
-                .score_response(&doc.continuation)
-                .verdict;
-            assert_eq!(verdict, Verdict::WrongAnswer, "{}", doc.continuation);
+            assert_eq!(seen, [80, 80, 40]);
         }
-        assert_eq!(seen, [80, 80, 40]);
+    }
+
+    /// Every line is a true `a op b = c` with `b` in the range of the Countdown numbers.
+    fn assert_true_arithmetic(text: &str, options: &CountdownOptions) {
+        for line in text.lines() {
+            let (lhs, value) = line.split_once(" = ").unwrap();
+            let value: i64 = value.parse().unwrap();
+            let parts: Vec<&str> = lhs.split(' ').collect();
+            let (a, b): (i64, i64) = (parts[0].parse().unwrap(), parts[2].parse().unwrap());
+            assert!((1..=options.number_range.1).contains(&b), "{line}");
+            assert!((1..=options.target_range.1.max(options.number_range.1)).contains(&a));
+            let expected = match parts[1] {
+                "+" => a + b,
+                "-" => a - b,
+                "*" => a * b,
+                _ => a / b,
+            };
+            assert_eq!(value, expected, "{line}");
+        }
     }
 
     #[test]
@@ -208,11 +234,13 @@ mod tests {
             .into_iter()
             .map(|g| g.question)
             .collect();
-        let overlap = corpus(0, 500, &LogicOptions::default())
+        let overlap = corpus(0, 500, &TaskOptions::default())
             .iter()
             .filter(|d| train.contains(&d.prompt))
             .count();
-        // Countdown prompts can coincide by chance (same numbers and target); it must be rare.
+        // Countdown prompts can coincide by chance (same numbers and target); it is rare at the
+        // official sizes. With small problems many coincide, which shows no solution either:
+        // the test above holds for every document.
         assert!(
             overlap <= 2,
             "{overlap} corpus prompts are training prompts"

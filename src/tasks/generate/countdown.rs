@@ -66,6 +66,24 @@ impl Default for CountdownOptions {
     }
 }
 
+impl CountdownOptions {
+    /// Refuses ranges where some (count, target) pair may have no solution, which would make
+    /// the generator search forever. Sufficient condition: every target is a sum of the fewest
+    /// numbers, i.e. `min_numbers · min_value ≤ target ≤ min_numbers · max_value`.
+    pub fn check_solvable(&self) -> Result<(), String> {
+        let n = self.min_numbers as i64;
+        let (low, high) = (n * self.number_range.0, n * self.number_range.1);
+        if self.target_range.0 < low || self.target_range.1 > high {
+            return Err(format!(
+                "targets {}..={} are not all reachable with {n} numbers in {}..={}: \
+                 keep the largest target at most {high}",
+                self.target_range.0, self.target_range.1, self.number_range.0, self.number_range.1
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The four operations; every result must be a non-negative integer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Op {
@@ -318,6 +336,15 @@ fn orient(expr: Expr, rng: &mut ChaCha8Rng) -> Expr {
     }
 }
 
+/// The hint segments of an expression (its step lines, then `Therefore, the final equation is
+/// <expr>`) and the rendered expression, as an official solution writes them.
+pub fn worked_equation(expr: &Expr) -> (Vec<String>, String) {
+    let equation = expr.render();
+    let mut hint = expr.steps();
+    hint.push(format!("Therefore, the final equation is {equation}"));
+    (hint, equation)
+}
+
 /// Builds the official row for a solved problem.
 pub fn build_example(numbers: Vec<i64>, target: i64, solution: &Expr) -> GeneratedExample {
     assert_eq!(
@@ -325,9 +352,7 @@ pub fn build_example(numbers: Vec<i64>, target: i64, solution: &Expr) -> Generat
         target,
         "the solution must reach the target"
     );
-    let equation = solution.render();
-    let mut hint = solution.steps();
-    hint.push(format!("Therefore, the final equation is {equation}"));
+    let (hint, equation) = worked_equation(solution);
     GeneratedExample {
         data_source: "countdown",
         question: prompt::render_question(

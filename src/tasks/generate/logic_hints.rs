@@ -194,16 +194,22 @@ pub(crate) fn hint_segments(
             }
         }
     }
-    let lines = solution_lines(names, solution);
-    let last = lines.len() - 1;
-    for (i, line) in lines.into_iter().enumerate() {
-        let prefix = if i == 0 { "Therefore, " } else { "" };
-        out.push(format!(
-            "{prefix}{line}{}",
-            if i < last { "\n" } else { "" }
-        ));
-    }
+    out.extend(conclusion_segments(names, solution));
     out
+}
+
+/// The last hint segments: `"Therefore, (1) Zoey is a knight\n"`, `"(2) Oliver is a knave"`.
+pub(crate) fn conclusion_segments(names: &[String], roles: &[bool]) -> Vec<String> {
+    let lines = solution_lines(names, roles);
+    let last = lines.len() - 1;
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let prefix = if i == 0 { "Therefore, " } else { "" };
+            format!("{prefix}{line}{}", if i < last { "\n" } else { "" })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -23,6 +23,37 @@ pub use logic::{LogicOptions, generate_logic, generate_logic_with, logic_example
 
 use rand_chacha::ChaCha8Rng;
 
+/// How hard the generated problems of both tasks are; `Default` matches the official data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskOptions {
+    pub countdown: CountdownOptions,
+    pub logic: LogicOptions,
+}
+
+impl TaskOptions {
+    /// A stable one-line description, e.g. for a cache key.
+    pub fn describe(&self) -> String {
+        let (c, l) = (&self.countdown, &self.logic);
+        format!(
+            "countdown numbers={}..={} values={:?} targets={:?}; logic people={}..={}",
+            c.min_numbers,
+            c.max_numbers,
+            c.number_range,
+            c.target_range,
+            l.min_people,
+            l.max_people
+        )
+    }
+
+    /// `n` generated examples of `task` ("countdown" or "logic") from generator `seed`.
+    pub fn generate(&self, task: &str, seed: u64, n: usize) -> Vec<GeneratedExample> {
+        match task {
+            "logic" => generate_logic_with(seed, n, &self.logic),
+            _ => generate_countdown_with(seed, n, &self.countdown),
+        }
+    }
+}
+
 /// One generated training/evaluation row, shaped like a row of the official files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedExample {

@@ -226,6 +226,39 @@ fn options_control_size_and_ranges() {
     }
 }
 
+#[test]
+fn solvability_check_accepts_the_official_ranges_and_refuses_unreachable_targets() {
+    assert_eq!(CountdownOptions::default().check_solvable(), Ok(()));
+    let easy = CountdownOptions {
+        min_numbers: 3,
+        max_numbers: 3,
+        number_range: (1, 9),
+        target_range: (10, 27),
+        ..Default::default()
+    };
+    assert_eq!(easy.check_solvable(), Ok(()));
+    // 28 = 4 · 7 · 1 is reachable, but not as a sum of three numbers ≤ 9: the check is
+    // sufficient, not necessary, and refuses it.
+    let too_far = CountdownOptions {
+        target_range: (10, 28),
+        ..easy.clone()
+    };
+    let why = too_far.check_solvable().unwrap_err();
+    assert!(why.contains("at most 27"), "{why}");
+    // Every target of the easy range is generated, with three single-digit numbers.
+    let targets: std::collections::BTreeSet<i64> = generate_countdown_with(5, 400, &easy)
+        .iter()
+        .map(|ex| match &ex.ground_truth {
+            GroundTruth::Countdown { numbers, target } => {
+                assert!(numbers.len() == 3 && numbers.iter().all(|n| (1..=9).contains(n)));
+                *target
+            }
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(targets, (10..=27).collect());
+}
+
 /// The official hints are reproduced from the official final equation, and the solver
 /// finds every official solution (up to swapping `+`/`*` operands).
 #[test]
