@@ -150,7 +150,7 @@ fn the_paper_profile_is_refused_here_with_what_is_missing_and_what_runs() {
         "huggingface-cli download meta-llama/Llama-3.2-3B",
         "datasets/official/math_train.parquet",
         "GPU-hours",
-        "profiles of experiments/table1.toml that run here: cpu, cpu_logic, quick",
+        "profiles of experiments/table1.toml that run here: cpu, quick",
     ] {
         assert!(err.contains(expected), "missing `{expected}` in:\n{err}");
     }
