@@ -121,3 +121,38 @@ fn a_base_model_is_pretrained_once_and_a_rerun_reproduces_every_number() {
     };
     assert_eq!(weights(&first), weights(&second));
 }
+
+/// The default study's base models are committed, so that its first run does not pretrain
+/// them; a change to the corpus or the pretrain loop changes their recipe hash and must come
+/// with the retrained models (`rm -rf results/base_models && repro run experiments/table1.toml`).
+#[test]
+fn the_default_study_finds_its_base_models_committed() {
+    use repro::experiment::{Experiment, LoadOptions};
+    use repro::train::config::{FineTuneConfig, Init};
+    let study = Experiment::load(
+        Path::new("experiments/table1.toml"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let mut folders: Vec<String> = study
+        .cells
+        .iter()
+        .map(|cell| match FineTuneConfig::from_cell(cell, 0).init {
+            Init::Pretrained(recipe) => recipe.folder_name(),
+            other => panic!("the cpu study starts from pretrained tiny models, not {other:?}"),
+        })
+        .collect();
+    folders.sort();
+    folders.dedup();
+    assert_eq!(folders.len(), 3, "{folders:?}");
+    for folder in folders {
+        let done = Path::new("results/base_models")
+            .join(&folder)
+            .join("pretrain.toml");
+        assert!(
+            done.is_file(),
+            "{} is not committed: the recipe changed, retrain and commit the base models",
+            done.display()
+        );
+    }
+}
