@@ -577,25 +577,16 @@ pub fn check_cell(cell: &Cell) -> Result<(), (&'static str, String)> {
             ));
         }
     }
-    let TaskOptions { countdown, logic } = task_options(cell);
-    if logic.min_people > logic.max_people {
-        return Err((
-            "logic_min_people",
-            format!(
-                "{} exceeds logic_max_people = {}",
-                logic.min_people, logic.max_people
-            ),
-        ));
+    for (fewest, most) in [
+        ("logic_min_people", "logic_max_people"),
+        ("countdown_min_numbers", "countdown_max_numbers"),
+    ] {
+        let (low, high) = (cell.get(fewest).as_int(), cell.get(most).as_int());
+        if low > high {
+            return Err((fewest, format!("{low} exceeds {most} = {high}")));
+        }
     }
-    if countdown.min_numbers > countdown.max_numbers {
-        return Err((
-            "countdown_min_numbers",
-            format!(
-                "{} exceeds countdown_max_numbers = {}",
-                countdown.min_numbers, countdown.max_numbers
-            ),
-        ));
-    }
+    let countdown = task_options(cell).countdown;
     if let Err(why) = countdown.check_solvable() {
         return Err(("countdown_max_target", why));
     }
