@@ -10,6 +10,11 @@
 //! - "A ≥ B": reproduced if lo ≥ −τ, not reproduced if hi < −τ, inconclusive otherwise;
 //! - "A − B ≤ τ": reproduced if hi ≤ τ, not reproduced if lo > τ, inconclusive otherwise.
 //!
+//! A comparison in which both methods score at most what guessing scores (`chance`, and at
+//! least [`UNSOLVED`]) is inconclusive whatever its interval: two models that guess differ by
+//! noise, and a rule that called that "A ≥ B" would report the paper's claim as reproduced by
+//! models that learned nothing.
+//!
 //! The claims: (i) at the smallest model UFT ≥ SFT and UFT ≥ SFT-RFT; (ii) at the largest
 //! UFT ≥ RFT; (iii) where Base solves ≤ 1 % of a task, RFT − Base ≤ τ; (iv) RFT − SFT goes
 //! from negative at the smallest size to positive at the largest; (v) SFT-RFT ≥ SFT at every
@@ -19,6 +24,7 @@ use std::collections::BTreeMap;
 
 use super::data::{Results, TrainedCell};
 use super::estimate::{Estimate, Evidence, estimate};
+use super::chance::chance_accuracy;
 use super::format::{Table, points, points_estimate};
 use super::names;
 
@@ -82,8 +88,11 @@ pub struct Evidenced {
     pub quantity: String,
     pub estimate: Estimate,
     pub outcome: Outcome,
-    /// Both methods score at most [`UNSOLVED`]: an "A ≥ B" verdict would be vacuous.
+    /// Both methods score at most the floor (guessing, or [`UNSOLVED`] where guessing scores
+    /// less): an "A ≥ B" verdict would be vacuous.
     pub floor: bool,
+    /// That floor, for the tasks of the comparison (0–1 accuracy).
+    pub floor_level: f64,
 }
 
 /// The mean of a weighted set of accuracies (0 when it cannot be estimated).
@@ -107,19 +116,28 @@ type Index<'a> = BTreeMap<(&'a str, &'a str, &'a str), BTreeMap<&'a str, &'a Evi
 
 struct Study<'a> {
     index: Index<'a>,
+    /// The accuracy of guessing per training task (the largest over its cells).
+    chance: BTreeMap<&'a str, f64>,
     tolerance: f64,
 }
 
 impl<'a> Study<'a> {
     fn new(cells: &'a [TrainedCell], tolerance: f64) -> Study<'a> {
         let mut index: Index<'a> = BTreeMap::new();
+        let mut chance: BTreeMap<&'a str, f64> = BTreeMap::new();
         for c in cells {
             index
                 .entry((&c.model, &c.method, &c.variant))
                 .or_default()
                 .insert(&c.task, &c.in_domain);
+            let guess = chance.entry(&c.task).or_default();
+            *guess = guess.max(chance_accuracy(&c.task, &c.params));
         }
-        Study { index, tolerance }
+        Study {
+            index,
+            chance,
+            tolerance,
+        }
     }
 
     /// The variants of a method on a model.
@@ -151,12 +169,15 @@ impl<'a> Study<'a> {
                 let Some(estimate) = estimate(&terms) else {
                     continue;
                 };
-                // A comparison of two methods that both solve (almost) nothing says nothing.
+                // A comparison of two methods that both solve (almost) nothing, or no more
+                // than guessing does, says nothing.
                 let level = |e: &BTreeMap<&str, &Evidence>| {
                     let terms: Vec<(f64, &Evidence)> = shared.iter().map(|t| (w, e[t])).collect();
                     estimate_level(&terms)
                 };
-                let floor = level(ea) <= UNSOLVED && level(eb) <= UNSOLVED;
+                let guess: f64 = shared.iter().map(|t| w * self.chance[t]).sum();
+                let floor_level = guess.max(UNSOLVED);
+                let floor = level(ea) <= floor_level && level(eb) <= floor_level;
                 let label = |m: &str, v: &str| match v {
                     "" => names::method_label(m),
                     v => format!("{} [{v}]", names::method_label(m)),
@@ -172,6 +193,7 @@ impl<'a> Study<'a> {
                     estimate,
                     outcome: Outcome::Inconclusive,
                     floor,
+                    floor_level,
                 });
             }
         }
@@ -199,19 +221,30 @@ impl<'a> Study<'a> {
                     ));
                 }
                 lines.extend(found.into_iter().map(|mut l| {
-                    if l.floor {
-                        l.outcome = Outcome::Inconclusive;
-                        l.quantity +=
-                            &format!(" (both ≤ {:.0} %: nothing to compare)", UNSOLVED * 100.0);
-                    } else {
-                        l.outcome = at_least(&l.estimate, self.tolerance);
-                    }
+                    l.outcome = match l.floor {
+                        true => floor_note(&mut l),
+                        false => at_least(&l.estimate, self.tolerance),
+                    };
                     l
                 }));
             }
         }
         finish(id, statement, lines, untested)
     }
+}
+
+/// Marks a comparison of two methods at or below the floor, and returns its outcome.
+fn floor_note(line: &mut Evidenced) -> Outcome {
+    let what = if line.floor_level > UNSOLVED {
+        "the level of guessing"
+    } else {
+        "solving almost nothing"
+    };
+    line.quantity += &format!(
+        " (both ≤ {:.1} %, {what}: nothing to compare)",
+        line.floor_level * 100.0
+    );
+    Outcome::Inconclusive
 }
 
 /// A claim from its tested lines and what could not be tested: `None` when nothing was;
@@ -326,7 +359,11 @@ fn order_changes(study: &Study, models: &[&str]) -> Claim {
         .iter()
         .flat_map(|m| study.differences(m, "rft", "sft", None))
         .collect();
+    for l in lines.iter_mut().filter(|l| l.floor) {
+        floor_note(l);
+    }
     let side = |l: &Evidenced| match l.estimate.interval {
+        _ if l.floor => None,
         Some(i) if i.hi < 0.0 => Some(-1),
         Some(i) if i.lo > 0.0 => Some(1),
         _ => None,
@@ -478,6 +515,7 @@ mod tests {
             estimate: e(0.0, 0.1),
             outcome: Outcome::Reproduced,
             floor: false,
+            floor_level: UNSOLVED,
         };
         let missing = vec!["UFT − SFT-RFT on tiny-1m".to_string()];
         let partly = finish("(i)", "s".into(), vec![line.clone()], missing.clone());
@@ -527,5 +565,51 @@ mod tests {
         let claim = study.at_least_claim("(i)", "s".into(), &["tiny-125k"], &[("uft", "sft")]);
         assert_eq!(claim.outcome, Some(Outcome::Reproduced));
         assert!(!claim.lines[0].floor);
+    }
+
+    fn logic_cell(method: &str, accuracies: [f64; 3]) -> TrainedCell {
+        use crate::experiment::Value;
+        TrainedCell {
+            task: "logic".into(),
+            params: BTreeMap::from([
+                ("logic_min_people".to_string(), Value::Int(2)),
+                ("logic_max_people".to_string(), Value::Int(2)),
+            ]),
+            ..cell(method, accuracies)
+        }
+    }
+
+    /// On 2-inhabitant Logic, guessing scores 25 %: methods below it are not compared.
+    #[test]
+    fn a_comparison_of_two_guessers_is_inconclusive() {
+        let cells = [
+            logic_cell("uft", [0.125, 0.156, 0.094]),
+            logic_cell("sft", [0.031, 0.062, 0.031]),
+        ];
+        let study = Study::new(&cells, 0.05);
+        let claim = study.at_least_claim("(i)", "s".into(), &["tiny-125k"], &[("uft", "sft")]);
+        assert_eq!(claim.outcome, Some(Outcome::Inconclusive));
+        assert_eq!(claim.lines[0].floor_level, 0.25);
+        assert!(
+            claim.lines[0].quantity.contains("25.0 %, the level of guessing"),
+            "{}",
+            claim.lines[0].quantity
+        );
+        // The same numbers on Countdown, where guessing scores nothing, are evidence.
+        let cells = [
+            cell("uft", [0.125, 0.156, 0.094]),
+            cell("sft", [0.031, 0.062, 0.031]),
+        ];
+        let study = Study::new(&cells, 0.05);
+        let claim = study.at_least_claim("(i)", "s".into(), &["tiny-125k"], &[("uft", "sft")]);
+        assert_eq!(claim.outcome, Some(Outcome::Reproduced));
+        // One method above guessing: compared.
+        let cells = [
+            logic_cell("uft", [0.5, 0.6, 0.55]),
+            logic_cell("sft", [0.031, 0.062, 0.031]),
+        ];
+        let study = Study::new(&cells, 0.05);
+        let claim = study.at_least_claim("(i)", "s".into(), &["tiny-125k"], &[("uft", "sft")]);
+        assert_eq!(claim.outcome, Some(Outcome::Reproduced));
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! - `data`      — the results folder read for tables: final accuracies per cell, benchmark, seed
 //! - `bootstrap` — percentile bootstrap intervals with a fixed random stream
+//! - `chance`    — the accuracy of guessing per task, below which comparisons say nothing
 //! - `estimate`  — weighted sums of accuracies with intervals over seeds or test problems
 //! - `names`     — repro's names against the paper's, and row and column order
 //! - `table1`    — the hyperparameters (constant and varying)
@@ -14,6 +15,7 @@
 //! - `document`  — the `repro report` file: record, provenance, figures and every table
 
 pub mod bootstrap;
+pub mod chance;
 pub mod claims;
 pub mod compare;
 pub mod data;
