@@ -84,6 +84,14 @@ enum Command {
     Table(repro::report::TableArgs),
     /// Write one Markdown report of a fine_tune results folder: record, tables, figures.
     Report(repro::report::ReportArgs),
+    /// Compare two results folders of one experiment: every metric row bit for bit (wall-clock
+    /// rows aside) and every model file byte for byte; exits non-zero when they differ.
+    Diff {
+        /// The first results folder (`results/<experiment>`).
+        first: PathBuf,
+        /// The second, e.g. a rerun with `--results other_root`.
+        second: PathBuf,
+    },
     /// Task data: generate it, or look inside a file.
     #[command(subcommand)]
     Data(DataCommand),
@@ -182,8 +190,22 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     Ok((i, n))
 }
 
+/// `repro check FILE | head` ends quietly when `head` closes the pipe, as other command-line
+/// tools do, instead of panicking on the failed write.
+#[cfg(unix)]
+fn default_broken_pipe() {
+    // SAFETY: restoring the default disposition of a signal before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn default_broken_pipe() {}
+
 fn main() -> ExitCode {
     tune_allocator();
+    default_broken_pipe();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -254,6 +276,14 @@ fn run(cli: Cli) -> Result<()> {
         Command::Plot(args) => repro::plot::plot(&args),
         Command::Table(args) => repro::report::table(&args),
         Command::Report(args) => repro::report::report(&args),
+        Command::Diff { first, second } => {
+            let report = runner::diff::diff(&first, &second)?;
+            print!("{}", report.describe());
+            if !report.identical() {
+                bail!("{} and {} differ", first.display(), second.display());
+            }
+            Ok(())
+        }
         Command::Data(DataCommand::Generate {
             task,
             n,

@@ -111,6 +111,26 @@ fn a_base_model_is_pretrained_once_and_a_rerun_reproduces_every_number() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(deterministic_rows(&second), rows);
+    let report = repro::runner::diff::diff(&first.join("study"), &second.join("study")).unwrap();
+    assert!(report.identical(), "{}", report.describe());
+    assert_eq!(report.cells_compared, 2);
+    assert!(report.files_compared >= 2 * 4, "{}", report.describe());
+    // One changed byte in a final model is found.
+    let tampered = dir.join("tampered");
+    copy_dir(&second.join("study"), &tampered);
+    let weights_file = std::fs::read_dir(&tampered)
+        .unwrap()
+        .map(|e| e.unwrap().path().join("models/seed-0/model.safetensors"))
+        .find(|p| p.is_file())
+        .expect("a final model");
+    let mut bytes = std::fs::read(&weights_file).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&weights_file, bytes).unwrap();
+    let report = repro::runner::diff::diff(&first.join("study"), &tampered).unwrap();
+    assert!(!report.identical());
+    assert_eq!(report.files_differing.len(), 1, "{}", report.describe());
+    assert!(report.files_differing[0].ends_with("models/seed-0/model.safetensors"));
     let weights = |root: &Path| {
         std::fs::read(
             root.join("base_models")
@@ -120,6 +140,20 @@ fn a_base_model_is_pretrained_once_and_a_rerun_reproduces_every_number() {
         .unwrap()
     };
     assert_eq!(weights(&first), weights(&second));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        match path.is_dir() {
+            true => copy_dir(&path, &target),
+            false => {
+                std::fs::copy(&path, &target).unwrap();
+            }
+        }
+    }
 }
 
 /// The default study's base models are committed, so that its first run does not pretrain

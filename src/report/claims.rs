@@ -22,9 +22,9 @@
 
 use std::collections::BTreeMap;
 
+use super::chance::chance_accuracy;
 use super::data::{Results, TrainedCell};
 use super::estimate::{Estimate, Evidence, estimate};
-use super::chance::chance_accuracy;
 use super::format::{Table, points, points_estimate};
 use super::names;
 
@@ -591,7 +591,9 @@ mod tests {
         assert_eq!(claim.outcome, Some(Outcome::Inconclusive));
         assert_eq!(claim.lines[0].floor_level, 0.25);
         assert!(
-            claim.lines[0].quantity.contains("25.0 %, the level of guessing"),
+            claim.lines[0]
+                .quantity
+                .contains("25.0 %, the level of guessing"),
             "{}",
             claim.lines[0].quantity
         );

@@ -5,7 +5,9 @@
 //! - `summary`    — `summary.toml` (status and provenance of a cell)
 //! - `provenance` — version, commit, host, CPU, timestamps
 //! - `record`     — `experiment.toml`: file, profile, overrides and tolerance of the results
+//! - `diff`       — two results folders compared row by row and file by file (`repro diff`)
 
+pub mod diff;
 pub mod provenance;
 pub mod record;
 pub mod summary;

@@ -1,0 +1,275 @@
+//! `repro diff FIRST SECOND`: whether two results folders of one experiment hold the same
+//! numbers, the check behind "a rerun with the same seeds reproduces every number".
+//!
+//! Cells are matched by id (a hash of their configuration). In each shared cell every metric
+//! row (seed, step, metric) is compared bit for bit, except wall-clock measurements, and every
+//! file under `models/` (final weights, tokenizers, evaluated completions) byte for byte.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::metrics::{CellMetrics, read_experiment};
+
+/// Rows that measure the machine rather than the run: seconds and throughput.
+pub fn is_wall_clock(metric: &str) -> bool {
+    metric.ends_with("seconds") || metric.ends_with("tokens_per_second")
+}
+
+/// One metric that differs, or is present on one side only (`None`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowDifference {
+    pub cell: String,
+    pub seed: u64,
+    pub step: u64,
+    pub metric: String,
+    pub first: Option<f64>,
+    pub second: Option<f64>,
+}
+
+/// What `diff` found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DiffReport {
+    pub cells_compared: usize,
+    pub rows_compared: usize,
+    pub rows_skipped_as_timing: usize,
+    pub files_compared: usize,
+    pub only_in_first: Vec<String>,
+    pub only_in_second: Vec<String>,
+    pub rows_differing: Vec<RowDifference>,
+    /// `<cell>/models/…` paths whose bytes differ or that exist on one side only.
+    pub files_differing: Vec<String>,
+}
+
+impl DiffReport {
+    /// The shared cells agree in every row and file (cells present on one side only are
+    /// reported but do not count against it).
+    pub fn identical(&self) -> bool {
+        self.cells_compared > 0 && self.rows_differing.is_empty() && self.files_differing.is_empty()
+    }
+
+    pub fn describe(&self) -> String {
+        let mut out = format!(
+            "{} cells compared: {} metric rows ({} wall-clock rows not compared), {} model files\n",
+            self.cells_compared,
+            self.rows_compared,
+            self.rows_skipped_as_timing,
+            self.files_compared
+        );
+        for (side, cells) in [
+            ("first", &self.only_in_first),
+            ("second", &self.only_in_second),
+        ] {
+            if !cells.is_empty() {
+                out.push_str(&format!(
+                    "only in the {side} folder ({}): {}\n",
+                    cells.len(),
+                    cells.join(", ")
+                ));
+            }
+        }
+        let shown = |v: Option<f64>| v.map_or("absent".to_string(), |v| format!("{v}"));
+        for d in self.rows_differing.iter().take(20) {
+            out.push_str(&format!(
+                "differs: cell {} seed {} step {} {}: {} vs {}\n",
+                d.cell,
+                d.seed,
+                d.step,
+                d.metric,
+                shown(d.first),
+                shown(d.second)
+            ));
+        }
+        if self.rows_differing.len() > 20 {
+            out.push_str(&format!(
+                "… and {} more differing rows\n",
+                self.rows_differing.len() - 20
+            ));
+        }
+        for f in self.files_differing.iter().take(20) {
+            out.push_str(&format!("differs: {f}\n"));
+        }
+        if self.files_differing.len() > 20 {
+            out.push_str(&format!(
+                "… and {} more differing files\n",
+                self.files_differing.len() - 20
+            ));
+        }
+        out.push_str(match (self.identical(), self.cells_compared) {
+            (_, 0) => "no cell is in both folders\n",
+            (true, _) => "identical\n",
+            (false, _) => "the runs differ\n",
+        });
+        out
+    }
+}
+
+/// Compares the results folders `first` and `second` (each `results/<experiment>`).
+pub fn diff(first: &Path, second: &Path) -> Result<DiffReport> {
+    let by_id = |dir: &Path| -> Result<BTreeMap<String, CellMetrics>> {
+        Ok(read_experiment(dir)?
+            .into_iter()
+            .map(|c| (c.cell.clone(), c))
+            .collect())
+    };
+    let (a, b) = (by_id(first)?, by_id(second)?);
+    let mut report = DiffReport {
+        only_in_first: a.keys().filter(|k| !b.contains_key(*k)).cloned().collect(),
+        only_in_second: b.keys().filter(|k| !a.contains_key(*k)).cloned().collect(),
+        ..DiffReport::default()
+    };
+    for (id, cell_a) in &a {
+        let Some(cell_b) = b.get(id) else { continue };
+        report.cells_compared += 1;
+        compare_rows(id, cell_a, cell_b, &mut report);
+        compare_files(id, &first.join(id), &second.join(id), &mut report)?;
+    }
+    Ok(report)
+}
+
+fn compare_rows(id: &str, a: &CellMetrics, b: &CellMetrics, report: &mut DiffReport) {
+    let keyed = |cell: &CellMetrics| -> BTreeMap<(u64, u64, String), f64> {
+        cell.rows
+            .iter()
+            .map(|r| ((r.seed, r.step, r.metric.clone()), r.value))
+            .collect()
+    };
+    let (ra, rb) = (keyed(a), keyed(b));
+    let keys: BTreeSet<&(u64, u64, String)> = ra.keys().chain(rb.keys()).collect();
+    for key in keys {
+        if is_wall_clock(&key.2) {
+            report.rows_skipped_as_timing += 1;
+            continue;
+        }
+        report.rows_compared += 1;
+        let (va, vb) = (ra.get(key).copied(), rb.get(key).copied());
+        if va.map(f64::to_bits) != vb.map(f64::to_bits) {
+            report.rows_differing.push(RowDifference {
+                cell: id.into(),
+                seed: key.0,
+                step: key.1,
+                metric: key.2.clone(),
+                first: va,
+                second: vb,
+            });
+        }
+    }
+}
+
+fn compare_files(id: &str, a: &Path, b: &Path, report: &mut DiffReport) -> Result<()> {
+    let (fa, fb) = (model_files(a)?, model_files(b)?);
+    let names: BTreeSet<&PathBuf> = fa.iter().chain(fb.iter()).collect();
+    for name in names {
+        report.files_compared += 1;
+        let read = |root: &Path| -> Result<Option<Vec<u8>>> {
+            let path = root.join(name);
+            match path.is_file() {
+                true => std::fs::read(&path)
+                    .map(Some)
+                    .with_context(|| format!("cannot read {}", path.display())),
+                false => Ok(None),
+            }
+        };
+        if read(a)? != read(b)? {
+            report
+                .files_differing
+                .push(format!("{id}/{}", name.display()));
+        }
+    }
+    Ok(())
+}
+
+/// Every file below `<cell>/models/`, relative to the cell folder, sorted.
+fn model_files(cell: &Path) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut pending = vec![cell.join("models")];
+    while let Some(dir) = pending.pop() {
+        if !dir.is_dir() {
+            continue;
+        }
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
+        {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if let Ok(relative) = path.strip_prefix(cell) {
+                found.push(relative.to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::SeedRow;
+
+    fn cell(rows: Vec<SeedRow>) -> CellMetrics {
+        CellMetrics {
+            cell: "c".into(),
+            kind: "fine_tune".into(),
+            params: BTreeMap::new(),
+            rows,
+        }
+    }
+
+    #[test]
+    fn rows_are_compared_bit_for_bit_and_timing_is_ignored() {
+        let first = cell(vec![
+            SeedRow::new(0, 4, "test_accuracy", 0.25),
+            SeedRow::new(0, 4, "seconds", 3.0),
+            SeedRow::new(1, 4, "test_accuracy", f64::NAN),
+        ]);
+        let mut report = DiffReport::default();
+        compare_rows("c", &first, &first.clone(), &mut report);
+        assert_eq!(report.rows_compared, 2);
+        assert_eq!(report.rows_skipped_as_timing, 1);
+        assert!(
+            report.rows_differing.is_empty(),
+            "NaN equals itself bit for bit"
+        );
+
+        let second = cell(vec![
+            SeedRow::new(0, 4, "test_accuracy", 0.25 + 1e-16 * 4.0),
+            SeedRow::new(0, 4, "seconds", 9.0),
+            SeedRow::new(0, 8, "test_accuracy", 0.5),
+        ]);
+        let mut report = DiffReport::default();
+        compare_rows("c", &first, &second, &mut report);
+        let found: Vec<(u64, u64, Option<f64>, Option<f64>)> = report
+            .rows_differing
+            .iter()
+            .map(|d| (d.seed, d.step, d.first, d.second))
+            .collect();
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert_eq!(found[0], (0, 4, Some(0.25), Some(0.25 + 4e-16)));
+        assert_eq!(found[1], (0, 8, None, Some(0.5)));
+        assert_eq!((found[2].0, found[2].1, found[2].3), (1, 4, None));
+        assert!(report.rows_differing[2].first.unwrap().is_nan());
+        assert!(!report.identical());
+    }
+
+    #[test]
+    fn timing_rows_are_the_machine_not_the_run() {
+        for name in [
+            "seconds",
+            "sft_seconds",
+            "tokens_per_second",
+            "sft_tokens_per_second",
+        ] {
+            assert!(is_wall_clock(name), "{name}");
+        }
+        for name in [
+            "test_accuracy",
+            "reward_mean",
+            "sft_loss",
+            "annotation_tokens",
+        ] {
+            assert!(!is_wall_clock(name), "{name}");
+        }
+    }
+}
