@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use repro::metrics::read_experiment;
+use repro::runner::diff::is_wall_clock;
 
 const STUDY: &str = r#"name = "study"
 kind = "fine_tune"
@@ -36,12 +37,6 @@ method = ["base", "uft"]
 
 /// Every row except wall-clock measurements.
 fn deterministic_rows(results: &Path) -> Vec<(String, u64, u64, String, u64)> {
-    let timing = [
-        "seconds",
-        "tokens_per_second",
-        "sft_seconds",
-        "sft_tokens_per_second",
-    ];
     let mut rows: Vec<_> = read_experiment(&results.join("study"))
         .unwrap()
         .into_iter()
@@ -49,7 +44,7 @@ fn deterministic_rows(results: &Path) -> Vec<(String, u64, u64, String, u64)> {
             let id = cell.cell.clone();
             cell.rows
                 .into_iter()
-                .filter(|r| !timing.contains(&r.metric.as_str()))
+                .filter(|r| !is_wall_clock(&r.metric))
                 .map(move |r| (id.clone(), r.seed, r.step, r.metric, r.value.to_bits()))
         })
         .collect();

@@ -582,12 +582,12 @@ mod tests {
     /// On 2-inhabitant Logic, guessing scores 25 %: methods below it are not compared.
     #[test]
     fn a_comparison_of_two_guessers_is_inconclusive() {
-        let cells = [
-            logic_cell("uft", [0.125, 0.156, 0.094]),
-            logic_cell("sft", [0.031, 0.062, 0.031]),
-        ];
-        let study = Study::new(&cells, 0.05);
-        let claim = study.at_least_claim("(i)", "s".into(), &["tiny-125k"], &[("uft", "sft")]);
+        let claim_i = |cells: &[TrainedCell]| {
+            let study = Study::new(cells, 0.05);
+            study.at_least_claim("(i)", "s".into(), &["tiny-125k"], &[("uft", "sft")])
+        };
+        let (uft, sft) = ([0.125, 0.156, 0.094], [0.031, 0.062, 0.031]);
+        let claim = claim_i(&[logic_cell("uft", uft), logic_cell("sft", sft)]);
         assert_eq!(claim.outcome, Some(Outcome::Inconclusive));
         assert_eq!(claim.lines[0].floor_level, 0.25);
         assert!(
@@ -598,20 +598,10 @@ mod tests {
             claim.lines[0].quantity
         );
         // The same numbers on Countdown, where guessing scores nothing, are evidence.
-        let cells = [
-            cell("uft", [0.125, 0.156, 0.094]),
-            cell("sft", [0.031, 0.062, 0.031]),
-        ];
-        let study = Study::new(&cells, 0.05);
-        let claim = study.at_least_claim("(i)", "s".into(), &["tiny-125k"], &[("uft", "sft")]);
+        let claim = claim_i(&[cell("uft", uft), cell("sft", sft)]);
         assert_eq!(claim.outcome, Some(Outcome::Reproduced));
         // One method above guessing: compared.
-        let cells = [
-            logic_cell("uft", [0.5, 0.6, 0.55]),
-            logic_cell("sft", [0.031, 0.062, 0.031]),
-        ];
-        let study = Study::new(&cells, 0.05);
-        let claim = study.at_least_claim("(i)", "s".into(), &["tiny-125k"], &[("uft", "sft")]);
+        let claim = claim_i(&[logic_cell("uft", [0.5, 0.6, 0.55]), logic_cell("sft", sft)]);
         assert_eq!(claim.outcome, Some(Outcome::Reproduced));
     }
 }
