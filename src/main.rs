@@ -18,8 +18,8 @@ use repro::tasks::commands::{self as task_commands, GeneratedTask};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Keeps freed memory in the process and backs it with 2 MiB pages where the kernel allows,
-/// unless the environment sets these options (`MIMALLOC_PURGE_DELAY`,
+/// Keeps freed memory in the process (the measured gain) and allows 2 MiB pages (no gain of
+/// its own was measured), unless the environment sets these options (`MIMALLOC_PURGE_DELAY`,
 /// `MIMALLOC_ALLOW_LARGE_OS_PAGES`).
 fn tune_allocator() {
     // `mi_option_purge_delay` in mimalloc 2's `mimalloc.h`; libmimalloc-sys names no constant.

@@ -70,38 +70,43 @@ impl DiffReport {
             }
         }
         let shown = |v: Option<f64>| v.map_or("absent".to_string(), |v| format!("{v}"));
-        for d in self.rows_differing.iter().take(20) {
-            out.push_str(&format!(
-                "differs: cell {} seed {} step {} {}: {} vs {}\n",
-                d.cell,
-                d.seed,
-                d.step,
-                d.metric,
-                shown(d.first),
-                shown(d.second)
-            ));
-        }
-        if self.rows_differing.len() > 20 {
-            out.push_str(&format!(
-                "… and {} more differing rows\n",
-                self.rows_differing.len() - 20
-            ));
-        }
-        for f in self.files_differing.iter().take(20) {
-            out.push_str(&format!("differs: {f}\n"));
-        }
-        if self.files_differing.len() > 20 {
-            out.push_str(&format!(
-                "… and {} more differing files\n",
-                self.files_differing.len() - 20
-            ));
-        }
+        let rows: Vec<String> = self
+            .rows_differing
+            .iter()
+            .map(|d| {
+                format!(
+                    "cell {} seed {} step {} {}: {} vs {}",
+                    d.cell,
+                    d.seed,
+                    d.step,
+                    d.metric,
+                    shown(d.first),
+                    shown(d.second)
+                )
+            })
+            .collect();
+        push_capped(&mut out, &rows, "rows");
+        push_capped(&mut out, &self.files_differing, "files");
         out.push_str(match (self.identical(), self.cells_compared) {
             (_, 0) => "no cell is in both folders\n",
             (true, _) => "identical\n",
             (false, _) => "the runs differ\n",
         });
         out
+    }
+}
+
+/// Appends `differs: <item>` for the first 20 items, and a count of the rest.
+fn push_capped(out: &mut String, items: &[String], what: &str) {
+    const SHOWN: usize = 20;
+    for item in items.iter().take(SHOWN) {
+        out.push_str(&format!("differs: {item}\n"));
+    }
+    if items.len() > SHOWN {
+        out.push_str(&format!(
+            "… and {} more differing {what}\n",
+            items.len() - SHOWN
+        ));
     }
 }
 
