@@ -108,6 +108,9 @@ enum Command {
     /// Evaluate a model folder (repro's or a Hugging Face checkpoint) on a task: greedy pass@1 as
     /// the paper does, or sampled mean@k and pass@k.
     Eval(repro::train::commands::EvalArgs),
+    /// The competence curve of a model folder: pass@1/4/16 on a task's training problems
+    /// against the share of the worked solution given in the prompt (0, 0.2, …, 1.0).
+    Probe(repro::train::probe_command::ProbeArgs),
     /// Generate continuations of a prompt with a model folder: a quick look at a checkpoint.
     Generate(model_commands::GenerateArgs),
     /// Model folders: describe one, or create a randomly initialised one from a preset.
@@ -308,6 +311,10 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Eval(args) => {
             print!("{}", repro::train::commands::eval_command(&args)?);
+            Ok(())
+        }
+        Command::Probe(args) => {
+            print!("{}", repro::train::probe_command::probe_command(&args)?);
             Ok(())
         }
         Command::Generate(args) => {

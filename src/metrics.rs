@@ -274,3 +274,98 @@ pub fn read_experiment(dir: &Path) -> Result<Vec<CellMetrics>> {
     paths.sort();
     paths.iter().map(|p| read_cell_metrics(p)).collect()
 }
+
+/// Writes a competence curve (atomically), one row per hint fraction and k: model, task,
+/// problems (their sizes), hint_fraction, mean_sentences_given, k, pass_at_k, mean_accuracy.
+pub fn write_competence(
+    path: &Path,
+    label: &crate::train::probe_command::CurveLabel,
+    curve: &[crate::train::probe::CurvePoint],
+) -> Result<()> {
+    let rows: Vec<(&crate::train::probe::CurvePoint, usize, f64)> = curve
+        .iter()
+        .flat_map(|p| p.pass_at.iter().map(move |&(k, v)| (p, k, v)))
+        .collect();
+    let text = |s: &str| vec![s.to_string(); rows.len()];
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new("model".into(), text(&label.model)),
+        Column::new("task".into(), text(&label.task)),
+        Column::new("problems".into(), text(&label.problems)),
+        Column::new(
+            "hint_fraction".into(),
+            rows.iter().map(|r| r.0.hint_fraction).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "mean_sentences_given".into(),
+            rows.iter()
+                .map(|r| r.0.mean_sentences_given)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("k".into(), rows.iter().map(|r| r.1 as u64).collect::<Vec<_>>()),
+        Column::new("pass_at_k".into(), rows.iter().map(|r| r.2).collect::<Vec<_>>()),
+        Column::new(
+            "mean_accuracy".into(),
+            rows.iter().map(|r| r.0.mean_accuracy).collect::<Vec<_>>(),
+        ),
+    ])?;
+    write_parquet(path, &mut df)
+}
+
+/// Reads the curves of a competence file written by [`write_competence`] (one per model and
+/// task, in the file's order).
+pub fn read_competence(
+    path: &Path,
+) -> Result<
+    Vec<(
+        crate::train::probe_command::CurveLabel,
+        Vec<crate::train::probe::CurvePoint>,
+    )>,
+> {
+    use crate::train::probe::CurvePoint;
+    use crate::train::probe_command::CurveLabel;
+    let df = read_parquet(path)?;
+    let strings = |name: &str| -> Result<Vec<String>> {
+        let c = column(&df, path, name)?;
+        let c = c.str().map_err(|_| {
+            anyhow!("{}: column `{name}` is not text: not a competence file", path.display())
+        })?;
+        Ok((0..c.len()).map(|i| c.get(i).unwrap_or_default().to_string()).collect())
+    };
+    let floats = |name: &str| -> Result<Vec<f64>> {
+        let c = column(&df, path, name)?.cast(&DataType::Float64)?;
+        let c = c.f64()?;
+        Ok((0..c.len()).map(|i| c.get(i).unwrap_or(f64::NAN)).collect())
+    };
+    let (models, tasks, problems) = (strings("model")?, strings("task")?, strings("problems")?);
+    let (fractions, given) = (floats("hint_fraction")?, floats("mean_sentences_given")?);
+    let (ks, passes, means) = (floats("k")?, floats("pass_at_k")?, floats("mean_accuracy")?);
+    let mut curves: Vec<(CurveLabel, Vec<CurvePoint>)> = Vec::new();
+    for i in 0..models.len() {
+        let same = |(l, _): &&mut (CurveLabel, Vec<CurvePoint>)| {
+            l.model == models[i] && l.task == tasks[i] && l.problems == problems[i]
+        };
+        if !curves.iter_mut().any(|c| same(&c)) {
+            let label = CurveLabel {
+                model: models[i].clone(),
+                task: tasks[i].clone(),
+                problems: problems[i].clone(),
+            };
+            curves.push((label, Vec::new()));
+        }
+        let curve = &mut curves.iter_mut().find(same).expect("just added").1;
+        if curve.last().map(|p| p.hint_fraction) != Some(fractions[i]) {
+            curve.push(CurvePoint {
+                hint_fraction: fractions[i],
+                mean_sentences_given: given[i],
+                mean_accuracy: means[i],
+                pass_at: Vec::new(),
+            });
+        }
+        let point = curve.last_mut().expect("just added");
+        point.pass_at.push((ks[i] as usize, passes[i]));
+    }
+    if curves.is_empty() {
+        bail!("{} holds no competence curve", path.display());
+    }
+    Ok(curves)
+}

@@ -13,11 +13,13 @@ seeds = [0]
 [defaults]
 init = "pretrained"
 model = "tiny-125k"
-vocab = 320
+tokenizer = "word"
+prompt_template = "short"
 pretrain_steps = 3
 pretrain_batch = 4
-logic_min_people = 2
-logic_max_people = 2
+countdown_max_numbers = 3
+countdown_max_value = 9
+countdown_max_target = 27
 train_size = 8
 test_size = 4
 steps = 2
@@ -29,7 +31,6 @@ micro_batch_prompts = 2
 max_new_tokens = 12
 test_freq = 1
 lr = 1e-3
-benchmarks = "generated"
 
 [sweep]
 method = ["base", "uft"]
@@ -75,8 +76,8 @@ fn a_base_model_is_pretrained_once_and_a_rerun_reproduces_every_number() {
     let written = std::fs::metadata(&recipe).unwrap().modified().unwrap();
     let rows = deterministic_rows(&first);
     assert!(
-        rows.iter().any(|r| r.3 == "bench_logic_accuracy"),
-        "cross-task scores"
+        rows.iter().any(|r| r.3 == "bench_countdown_accuracy"),
+        "final scores"
     );
 
     // A new experiment under the same results root reuses the cached base model.
@@ -153,27 +154,30 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// The default study's base models are committed, so that its first run does not pretrain
 /// them; a change to the corpus or the pretrain loop changes their recipe hash and must come
-/// with the retrained models (`rm -rf results/base_models && repro run experiments/table1.toml`).
+/// with the retrained models (`rm -rf results/base_models && repro run
+/// experiments/pretrain.toml`), which that file makes: its recipes are the study's.
 #[test]
-fn the_default_study_finds_its_base_models_committed() {
+fn the_default_study_finds_its_base_models_committed_and_pretrain_toml_makes_them() {
     use repro::experiment::{Experiment, LoadOptions};
     use repro::train::config::{FineTuneConfig, Init};
-    let study = Experiment::load(
-        Path::new("experiments/table1.toml"),
-        &LoadOptions::default(),
-    )
-    .unwrap();
-    let mut folders: Vec<String> = study
-        .cells
-        .iter()
-        .map(|cell| match FineTuneConfig::from_cell(cell, 0).init {
-            Init::Pretrained(recipe) => recipe.folder_name(),
-            other => panic!("the cpu study starts from pretrained tiny models, not {other:?}"),
-        })
-        .collect();
-    folders.sort();
-    folders.dedup();
+    let base_models = |file: &str| {
+        let study = Experiment::load(Path::new(file), &LoadOptions::default()).unwrap();
+        let mut folders: Vec<String> = study
+            .cells
+            .iter()
+            .map(|cell| match FineTuneConfig::from_cell(cell, 0).init {
+                Init::Pretrained(recipe) => recipe.folder_name(),
+                other => panic!("{file} starts from pretrained tiny models, not {other:?}"),
+            })
+            .collect();
+        folders.sort();
+        folders.dedup();
+        folders
+    };
+    let folders = base_models("experiments/table1.toml");
     assert_eq!(folders.len(), 3, "{folders:?}");
+    assert_eq!(base_models("experiments/pretrain.toml"), folders);
+    assert!(folders.contains(&base_models("experiments/search.toml")[0]));
     for folder in folders {
         let done = Path::new("results/base_models")
             .join(&folder)

@@ -26,6 +26,7 @@ pub mod sampling;
 pub mod tokenizer;
 pub mod transformer;
 pub mod weights;
+mod word_level;
 
 pub use config::ModelConfig;
 pub use device::DeviceKind;

@@ -1,5 +1,6 @@
-//! Tokenizers through Hugging Face's `tokenizers` crate: a model folder's `tokenizer.json`, and
-//! a small byte-level BPE trained by repro for the tiny models (`repro tokenizer train`).
+//! Tokenizers through Hugging Face's `tokenizers` crate: a model folder's `tokenizer.json`, a
+//! small byte-level BPE trained by repro (`repro tokenizer train`), and the word-level tokenizer
+//! of the tiny base models (`word_level.rs`).
 
 use std::path::Path;
 
@@ -23,7 +24,7 @@ const EOS_CANDIDATES: [&str; 4] = [
 pub const END_OF_TEXT: &str = "<|endoftext|>";
 
 pub struct Tokenizer {
-    inner: tokenizers::Tokenizer,
+    pub(super) inner: tokenizers::Tokenizer,
 }
 
 impl Tokenizer {

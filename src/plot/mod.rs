@@ -1,9 +1,11 @@
 //! Figures, drawn from Parquet results only (nothing is ever re-run).
 //!
+//! - `competence` — the competence curve of `repro probe` (pass@k against the hint fraction)
 //! - `series` — aggregating per-seed curves onto a common grid (median and range)
 //! - `theory` — the sample-complexity and convergence figures of the `tree_search` kind
 //! - `training` — accuracy and annotation-usage figures of the `fine_tune` kind (Figures 1, 2, 7, 8)
 
+pub mod competence;
 pub mod series;
 pub mod theory;
 pub mod training;
@@ -23,7 +25,7 @@ use crate::metrics;
 /// Arguments of `repro plot`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PlotArgs {
-    /// The results folder of one experiment.
+    /// The results folder of one experiment, or a `competence.parquet` file of `repro probe`.
     #[arg(default_value = "results/sample_complexity")]
     pub results: PathBuf,
     /// Where to write the PNG and SVG files.
@@ -39,6 +41,18 @@ pub struct PlotArgs {
 
 /// Draws every figure the experiment's kind defines; returns the files written.
 pub fn plot(args: &PlotArgs) -> Result<()> {
+    if args.results.is_file() {
+        let curves = metrics::read_competence(&args.results)?;
+        std::fs::create_dir_all(&args.out)?;
+        let stem = args
+            .results
+            .file_stem()
+            .map_or("competence".into(), |s| s.to_string_lossy().into_owned());
+        for path in competence::plot_curves(&curves, &args.out, &stem)? {
+            println!("wrote {}", path.display());
+        }
+        return Ok(());
+    }
     let cells = metrics::read_experiment(&args.results)?;
     let Some(first) = cells.first() else {
         bail!(

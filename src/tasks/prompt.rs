@@ -31,6 +31,38 @@ Knights always tell the truth, and knaves always lie. ";
 /// Closing question of every Knights-and-Knaves task text.
 pub const LOGIC_OUTRO: &str = "So who is a knight and who is a knave?";
 
+/// The frame of a generated prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Template {
+    /// The official frame above, byte for byte.
+    #[default]
+    Official,
+    /// `User: <task's first sentence>\nAssistant: <think> ` — a declared deviation for
+    /// from-scratch models at CPU scale, whose sequences the official frame's fixed 100 tokens
+    /// would otherwise dominate (README). It keeps what the official reward reads: the
+    /// `Assistant:` marker and the answer tags that the response writes.
+    Short,
+}
+
+/// Everything before the task sentence in the short frame.
+pub const SHORT_PREFIX: &str = "User: ";
+/// Everything after it (ends with `<think> `, as the official frame does).
+pub const SHORT_SUFFIX: &str = "\nAssistant: <think> ";
+
+/// A Countdown question in `template`.
+pub fn countdown_question(numbers: &[i64], target: i64, template: Template) -> String {
+    match template {
+        Template::Official => {
+            render_question(&countdown_task_text(numbers, target), COUNTDOWN_EXAMPLE)
+        }
+        Template::Short => {
+            let text = countdown_task_text(numbers, target);
+            let sentence = &text[..=text.find('.').expect("the task text has a sentence")];
+            format!("{SHORT_PREFIX}{sentence}{SHORT_SUFFIX}")
+        }
+    }
+}
+
 /// Renders the full `question` (= `prompt`) text around `task_text` and `example_answer`.
 pub fn render_question(task_text: &str, example_answer: &str) -> String {
     let mut q = String::with_capacity(
@@ -108,6 +140,18 @@ mod tests {
         let q = render_question(&countdown_task_text(&[44, 19, 35], 98), COUNTDOWN_EXAMPLE);
         assert_eq!(q, OFFICIAL_COUNTDOWN_Q);
         assert!(q.ends_with("<think> "));
+    }
+
+    #[test]
+    fn the_short_countdown_frame_keeps_the_task_sentence_and_the_assistant_marker() {
+        assert_eq!(
+            countdown_question(&[44, 19, 35], 98, Template::Short),
+            "User: Using the numbers [44, 19, 35], create an equation that equals 98.\nAssistant: <think> "
+        );
+        assert_eq!(
+            countdown_question(&[44, 19, 35], 98, Template::Official),
+            OFFICIAL_COUNTDOWN_Q
+        );
     }
 
     #[test]

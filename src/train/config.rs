@@ -140,6 +140,13 @@ const PARAMS: &[Param] = &[
         1024,
         "generated test problems, another generator seed (official Countdown test: 1,024)",
     ),
+    Param {
+        name: "test_split",
+        kind: Kind::Choice(&["test", "validation"]),
+        default: Default::Str("test"),
+        doc: "which generated problems score the model: test (generator seed 1, the study's) or \
+              validation (generator seed 2, for choosing hyperparameters without seeing the test set)",
+    },
     int(
         "logic_min_people",
         2,
@@ -182,12 +189,27 @@ const PARAMS: &[Param] = &[
         100,
         "targets of a generated Countdown problem are drawn from 10..=this (official: 100)",
     ),
+    Param {
+        name: "prompt_template",
+        kind: Kind::Choice(&["official", "short"]),
+        default: Default::Str("official"),
+        doc: "frame of generated Countdown prompts: official (the official template, byte for \
+              byte) or short (`User: <task sentence>\\nAssistant: <think> `, a declared deviation \
+              for from-scratch models; README)",
+    },
+    Param {
+        name: "tokenizer",
+        kind: Kind::Choice(&["bpe", "word"]),
+        default: Default::Str("bpe"),
+        doc: "tokenizer of a tiny model: bpe (byte-level BPE of `vocab` tokens) or word (words \
+              whole, every digit and mark its own token; the vocabulary is the corpus's pieces)",
+    },
     int(
         "vocab",
         300,
         100_000,
         512,
-        "BPE vocabulary trained on the training problems",
+        "BPE vocabulary trained on the corpus or the training problems (tokenizer = bpe)",
     ),
     // RL (§1.4).
     int("steps", 0, 100_000, 500, "T: RL steps (Table 1)"),
@@ -380,6 +402,8 @@ pub struct FineTuneConfig {
     pub device: crate::model::DeviceKind,
     pub train_size: usize,
     pub test_size: usize,
+    /// Generator seed of the generated test problems (1: test, 2: validation).
+    pub test_seed: u64,
     pub vocab: usize,
     pub rl: RlConfig,
     pub sft: SftConfig,
@@ -420,7 +444,12 @@ impl FineTuneConfig {
             "random" => Init::Random,
             _ if presets::is_tiny(&model) => Init::Pretrained(super::pretrain::PretrainConfig {
                 model: model.clone(),
-                vocab: int("vocab") as usize,
+                tokenizer: match cell.get("tokenizer").as_str() {
+                    "word" => super::pretrain::TokenizerKind::Word,
+                    _ => super::pretrain::TokenizerKind::Bpe {
+                        vocab: int("vocab") as usize,
+                    },
+                },
                 steps: int("pretrain_steps") as u64,
                 batch: int("pretrain_batch") as usize,
                 lr: float("pretrain_lr"),
@@ -454,6 +483,10 @@ impl FineTuneConfig {
                 .expect("the schema admits only known devices"),
             train_size: int("train_size") as usize,
             test_size: int("test_size") as usize,
+            test_seed: match cell.get("test_split").as_str() {
+                "validation" => 2,
+                _ => 1,
+            },
             vocab: int("vocab") as usize,
             rl: RlConfig {
                 schedule,
@@ -515,6 +548,10 @@ pub fn task_options(cell: &Cell) -> TaskOptions {
             max_numbers: int("countdown_max_numbers") as usize,
             number_range: (1, int("countdown_max_value")),
             target_range: (10, int("countdown_max_target")),
+            template: match cell.get("prompt_template").as_str() {
+                "short" => crate::tasks::prompt::Template::Short,
+                _ => crate::tasks::prompt::Template::Official,
+            },
             ..CountdownOptions::default()
         },
         logic: LogicOptions::with_people(
@@ -600,6 +637,17 @@ pub fn check_cell(cell: &Cell) -> Result<(), (&'static str, String)> {
                 "{} starts from its released weights: set init = \"pretrained\" (and models_dir)",
                 config.model
             ),
+        ));
+    }
+    if matches!(config.init, Init::Pretrained(_))
+        && (config.task == "logic" || config.benchmarks == Benchmarks::Generated)
+    {
+        return Err((
+            "task",
+            "the tiny base models' corpus holds Countdown only (Knights and Knaves has no easier \
+             size to pretrain on): train and score them on countdown, with benchmarks = \"own\", \
+             or start from init = \"random\""
+                .into(),
         ));
     }
     if config.data_dir.is_none()

@@ -11,6 +11,7 @@
 //! - `sft` — one SFT step and the cosine-with-warmup learning rate
 //! - `commands` — `repro eval`
 //! - `eval` — greedy pass@1 with the official rewards
+//! - `probe`, `probe_command` — the competence curve (pass@k against the hint fraction), `repro probe`
 
 pub mod benchmarks;
 pub mod checkpoint;
@@ -21,6 +22,8 @@ pub mod eval;
 pub mod optimizer;
 pub mod preflight;
 pub mod pretrain;
+pub mod probe;
+pub mod probe_command;
 pub mod rl;
 pub mod run;
 pub mod sft;

@@ -1,7 +1,8 @@
 //! The pretrain stage: a tiny preset becomes a *base model* by next-token training on the
-//! generated corpus (`tasks::generate::corpus`), which teaches the answer format, arithmetic and
-//! the logic vocabulary but never shows a solution — the position the paper's pretrained
-//! models start from. The stage is an ordinary SFT loop over the corpus (each document seen
+//! generated corpus (`tasks::generate::corpus`): correct worked solutions of Countdown problems
+//! easier than, and disjoint from, the fine-tuning ones, and arithmetic facts — the position the
+//! paper's pretrained models start from (they know the format and the steps, and rarely solve
+//! the fine-tuning problems). The stage is an ordinary SFT loop over the corpus (each document seen
 //! once, cosine learning rate with 5 % warmup) from a fixed initialisation (seed 0), so a base
 //! model depends only on its recipe, not on the fine-tuning seed.
 //!
@@ -30,8 +31,7 @@ use crate::tasks::generate::corpus::{self, Document};
 #[derive(Clone, Debug, PartialEq)]
 pub struct PretrainConfig {
     pub model: String,
-    /// BPE vocabulary trained on the corpus.
-    pub vocab: usize,
+    pub tokenizer: TokenizerKind,
     pub steps: u64,
     /// Documents per step.
     pub batch: usize,
@@ -40,8 +40,37 @@ pub struct PretrainConfig {
     pub tasks: TaskOptions,
 }
 
-/// Version of the corpus and the loop; part of the cache key.
-const RECIPE_VERSION: u32 = 2;
+/// How the base model's tokenizer is made from the corpus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenizerKind {
+    /// A byte-level BPE of this vocabulary size.
+    Bpe { vocab: usize },
+    /// Word-level: words whole, digits and marks alone (`model::word_level`).
+    Word,
+}
+
+impl TokenizerKind {
+    fn describe(self) -> String {
+        match self {
+            TokenizerKind::Bpe { vocab } => format!("vocab={vocab}"),
+            TokenizerKind::Word => "tokenizer=word".into(),
+        }
+    }
+
+    fn train(self, documents: &[Document]) -> Result<Tokenizer> {
+        let texts = documents
+            .iter()
+            .flat_map(|d| [d.prompt.clone(), d.continuation.clone()]);
+        match self {
+            TokenizerKind::Bpe { vocab } => Tokenizer::train_bpe(texts, vocab),
+            TokenizerKind::Word => Tokenizer::train_word_level(texts),
+        }
+    }
+}
+
+/// Version of the corpus and the loop; part of the cache key (3: solutions of easier problems,
+/// loss on the continuation).
+const RECIPE_VERSION: u32 = 3;
 /// Marks a finished base model folder.
 const DONE: &str = "pretrain.toml";
 /// Examples per forward/backward pass.
@@ -51,9 +80,9 @@ impl PretrainConfig {
     /// `tiny-1m-3f2a9c0d`: the preset and a hash of the recipe.
     pub fn folder_name(&self) -> String {
         let recipe = format!(
-            "v{RECIPE_VERSION} {} vocab={} steps={} batch={} lr={:e} {}",
+            "v{RECIPE_VERSION} {} {} steps={} batch={} lr={:e} {}",
             self.model,
-            self.vocab,
+            self.tokenizer.describe(),
             self.steps,
             self.batch,
             self.lr,
@@ -125,12 +154,7 @@ fn pretrain(
     let sft = config.sft();
     let documents: Vec<Document> =
         corpus::corpus(0, config.steps as usize * config.batch, &config.tasks);
-    let tokenizer = Tokenizer::train_bpe(
-        documents
-            .iter()
-            .flat_map(|d| [d.prompt.clone(), d.continuation.clone()]),
-        config.vocab,
-    )?;
+    let tokenizer = config.tokenizer.train(&documents)?;
     let eos = tokenizer
         .end_of_text()
         .context("the corpus tokenizer has no end-of-text token")?;
@@ -170,10 +194,11 @@ fn pretrain(
         tail.iter().map(|r| r.value).sum::<f64>() / tail.len().max(1) as f64
     };
     let summary = format!(
-        "model = \"{}\"\nparameters = {}\nvocab = {}\nsteps = {}\nbatch = {}\nlr = {:e}\n\
+        "model = \"{}\"\nparameters = {}\ntokenizer = \"{}\"\nvocab = {}\nsteps = {}\nbatch = {}\nlr = {:e}\n\
          problems = \"{}\"\nfinal_loss = {:.4}\nseconds = {:.1}\n",
         config.model,
         model.num_params(),
+        config.tokenizer.describe(),
         tokenizer.vocab_size(),
         total,
         config.batch,

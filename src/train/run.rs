@@ -380,7 +380,7 @@ fn step_rows(seed: u64, m: &StepMetrics, annotation_tokens: f64) -> Vec<SeedRow>
 }
 
 /// Training and test problems of `task`: the official files in `data_dir`, or generated ones
-/// (generator seed 0 for training, 1 for test).
+/// (generator seed 0 for training, 1 for test, 2 for validation).
 fn task_data(config: &FineTuneConfig, task: &str) -> Result<(Vec<Example>, Vec<Example>)> {
     if let Some(dir) = &config.data_dir {
         let file = |split: &str| -> Result<Vec<Example>> {
@@ -404,7 +404,7 @@ fn task_data(config: &FineTuneConfig, task: &str) -> Result<(Vec<Example>, Vec<E
     };
     Ok((
         generate(0, config.train_size),
-        generate(1, config.test_size),
+        generate(config.test_seed, config.test_size),
     ))
 }
 

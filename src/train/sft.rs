@@ -96,9 +96,8 @@ pub trait SftPair {
         false
     }
     /// Whether the context's tokens are trained too (language-model loss on the whole text).
-    /// SFT trains the response only; the pretraining corpus trains everything, so that base
-    /// models also learn from the prompts (names and numbers repeat within a prompt, which is
-    /// how a model learns to copy from its context).
+    /// SFT and the pretraining corpus train the response only (a loss masked to the answer is
+    /// what makes tiny models learn arithmetic, `tiny-models.md`).
     fn trains_context(&self) -> bool {
         false
     }
@@ -126,9 +125,6 @@ impl SftPair for crate::tasks::generate::corpus::Document {
         (&self.continuation).into()
     }
     fn trains_end(&self) -> bool {
-        true
-    }
-    fn trains_context(&self) -> bool {
         true
     }
 }

@@ -1,38 +1,39 @@
 //! The corpus that stands in for pretraining data of the tiny base models (CPU-scale study).
 //!
-//! The paper's base models have read the answer format and a lot of arithmetic and logic,
-//! but mostly cannot solve the tasks (Table 2: Qwen2.5 base scores 0–4 % on Countdown and
-//! 0–6 % on Logic). The corpus gives a tiny model the same position. Each document is a task
-//! prompt in the official template, drawn from generator seeds the fine-tuning data never use,
-//! followed by **random partial work** in the answer format:
+//! The paper's base models have read the answer format and a lot of arithmetic, and solve the
+//! easier problems of a task but rarely the fine-tuning ones (Table 2: Qwen2.5 base scores
+//! 0–4 % on Countdown). The corpus puts a tiny model in that position: it holds **correct worked
+//! solutions of easier problems**, in the official prompt template and answer format, drawn
+//! from a distribution that never produces a fine-tuning or test problem:
 //!
-//! - Countdown: the step lines of a random expression over the given numbers (true arithmetic,
-//!   each number used once), then `Therefore, the final equation is expr </think>\n<answer> expr
-//!   </answer>`, exactly as a solution ends — with any expression that happens to reach the
-//!   target replaced, so no document shows a solution;
-//! - Logic: `Assume X is a knight.` for each inhabitant, then `Therefore, (1) X is a knight\n…` and the
-//!   answer block, as a solution ends — with any assignment equal to the solution replaced;
+//! - Countdown with **one number fewer** than the fine-tuning problems' fewest (e.g. 2 numbers
+//!   for 3-number fine-tuning), numbers from the same range, any target their expression makes;
+//! - Countdown with the fine-tuning **count of numbers** but a target **outside** the
+//!   fine-tuning targets' range (below its least, or above its largest): the same format and the
+//!   same kind of work, never the same problem;
 //! - arithmetic facts: `a op b = c` lines, as the step lines use them (operands in the range of
 //!   the Countdown numbers, the left one half the time up to the largest target).
 //!
-//! A document is a (prompt, continuation) pair, trained like SFT data (loss on the
-//! continuation), so the model learns to continue the prompts it will see.
+//! Each problem is a random expression tree over random numbers (true arithmetic, every number
+//! used once, every intermediate result a non-negative integer); its value is the target and its
+//! steps, in the official post-order, are the solution. So the fine-tuning problems are one step
+//! beyond the corpus: a model that learned it knows the format and the single steps, and must
+//! combine them to reach targets it has not been shown — the edge of competence where RL and
+//! hints can act (`tiny-models.md`).
+//!
+//! A document is a (prompt, continuation) pair, trained like SFT data (loss on the continuation
+//! and its end-of-text token), so the model learns to answer the prompts it will see.
+//! Knights and Knaves is not in the corpus: its easiest official size (2 inhabitants) is the
+//! CPU study's, so it has no easier, disjoint version to learn from.
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::TaskOptions;
-use super::countdown::{CountdownOptions, Expr, Op, countdown_example, worked_equation};
-use super::logic::{LogicOptions, logic_example};
-use super::logic_hints::{conclusion_segments, solution_lines};
-use crate::tasks::example::GroundTruth;
-use crate::tasks::prompt::render_answer;
+use super::countdown::{CountdownOptions, Expr, Op, build_example};
 
-/// Generator seeds of the corpus problems. Fine-tuning uses seeds 0 (train) and 1 (test).
-const COUNTDOWN_SEED: u64 = 1_000_001;
-const LOGIC_SEED: u64 = 1_000_002;
-/// Stream of the random work.
-const WORK_DOMAIN: u64 = 0xC0_4B05;
+/// Stream of the corpus problems (the fine-tuning data uses generator seeds 0 and 1).
+const CORPUS_DOMAIN: u64 = 0xC0_4B05_0003;
 
 /// One corpus document: the context, and the text the model is trained to continue it with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,19 +42,41 @@ pub struct Document {
     pub continuation: String,
 }
 
-/// What kind of document `index` is: 2 in 5 Countdown, 2 in 5 Logic, 1 in 5 arithmetic.
-fn kind_of(index: u64) -> usize {
-    (index % 5) as usize
+/// What a document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A solved Countdown problem with fewer numbers than any fine-tuning problem.
+    FewerNumbers,
+    /// A solved Countdown problem whose target lies outside the fine-tuning targets.
+    OtherTarget,
+    Arithmetic,
 }
 
-/// Document `index` of the corpus (a pure function of `(seed, index)`), its problems drawn
-/// with `tasks`.
+/// Two in five documents of each Countdown kind, one in five arithmetic.
+pub fn kind_of(index: u64) -> Kind {
+    match index % 5 {
+        0 | 1 => Kind::FewerNumbers,
+        2 | 3 => Kind::OtherTarget,
+        _ => Kind::Arithmetic,
+    }
+}
+
+/// Document `index` of the corpus (a pure function of `(seed, index)`), beside the fine-tuning
+/// problems that `tasks` describes.
 pub fn document(seed: u64, index: u64, tasks: &TaskOptions) -> Document {
-    let mut rng = crate::rng::keyed_rng(&[seed, WORK_DOMAIN, index]);
+    let mut rng = crate::rng::keyed_rng(&[seed, CORPUS_DOMAIN, index]);
+    let options = &tasks.countdown;
     match kind_of(index) {
-        0 | 1 => countdown_document(seed, index, &tasks.countdown, &mut rng),
-        2 | 3 => logic_document(seed, index, &tasks.logic, &mut rng),
-        _ => arithmetic_document(&tasks.countdown, &mut rng),
+        Kind::FewerNumbers => {
+            let count = options.min_numbers.saturating_sub(1).max(2);
+            solved_document(options, count, &mut rng, |_| true)
+        }
+        Kind::OtherTarget => {
+            let count = rng.random_range(options.min_numbers..=options.max_numbers);
+            let (least, most) = options.target_range;
+            solved_document(options, count, &mut rng, |t| t < least || t > most)
+        }
+        Kind::Arithmetic => arithmetic_document(options, &mut rng),
     }
 }
 
@@ -62,26 +85,24 @@ pub fn corpus(seed: u64, n: usize, tasks: &TaskOptions) -> Vec<Document> {
     (0..n as u64).map(|i| document(seed, i, tasks)).collect()
 }
 
-fn countdown_document(
-    seed: u64,
-    index: u64,
+/// A random problem of `count` numbers whose target passes `keep`, with its worked solution.
+fn solved_document(
     options: &CountdownOptions,
+    count: usize,
     rng: &mut ChaCha8Rng,
+    keep: impl Fn(i64) -> bool,
 ) -> Document {
-    let problem = countdown_example(COUNTDOWN_SEED ^ seed, index, options);
-    let GroundTruth::Countdown { numbers, target } = &problem.ground_truth else {
-        unreachable!("the Countdown generator makes Countdown rows")
-    };
-    let expr = loop {
-        let expr = random_expression(numbers, rng);
-        if expr.value() != *target {
-            break expr;
+    let (low, high) = options.number_range;
+    loop {
+        let numbers: Vec<i64> = (0..count).map(|_| rng.random_range(low..=high)).collect();
+        let expr = random_expression(&numbers, rng);
+        if keep(expr.value()) {
+            let solved = build_example(numbers, expr.value(), &expr, options.template);
+            return Document {
+                prompt: solved.question,
+                continuation: solved.answer,
+            };
         }
-    };
-    let (work, equation) = worked_equation(&expr);
-    Document {
-        prompt: problem.question,
-        continuation: render_answer(&work, &equation),
     }
 }
 
@@ -109,33 +130,6 @@ fn random_expression(numbers: &[i64], rng: &mut ChaCha8Rng) -> Expr {
     pool.remove(0)
 }
 
-fn logic_document(seed: u64, index: u64, options: &LogicOptions, rng: &mut ChaCha8Rng) -> Document {
-    let problem = logic_example(LOGIC_SEED ^ seed, index, options);
-    let GroundTruth::Logic {
-        names, solution, ..
-    } = &problem.ground_truth
-    else {
-        unreachable!("the Logic generator makes Logic rows")
-    };
-    let roles: Vec<bool> = loop {
-        let roles: Vec<bool> = names.iter().map(|_| rng.random_bool(0.5)).collect();
-        if &roles != solution {
-            break roles;
-        }
-    };
-    let role = |knight: bool| if knight { "knight" } else { "knave" };
-    let mut work: Vec<String> = names
-        .iter()
-        .zip(&roles)
-        .map(|(name, &r)| format!("Assume {name} is a {}.\n", role(r)))
-        .collect();
-    work.extend(conclusion_segments(names, &roles));
-    Document {
-        prompt: problem.question,
-        continuation: render_answer(&work, &solution_lines(names, &roles).join("\n")),
-    }
-}
-
 fn arithmetic_document(options: &CountdownOptions, rng: &mut ChaCha8Rng) -> Document {
     let small = options.number_range.1.max(2);
     let large = options.target_range.1.max(small);
@@ -158,7 +152,8 @@ fn arithmetic_document(options: &CountdownOptions, rng: &mut ChaCha8Rng) -> Docu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tasks::example::Example;
+    use crate::tasks::example::{Example, GroundTruth};
+    use crate::tasks::generate::{LogicOptions, generate_countdown_with};
     use crate::tasks::reward::Verdict;
 
     /// The official sizes, and the small problems of the CPU-scale study.
@@ -169,6 +164,7 @@ mod tests {
                 max_numbers: 3,
                 number_range: (1, 9),
                 target_range: (10, 27),
+                template: crate::tasks::prompt::Template::Short,
                 ..CountdownOptions::default()
             },
             logic: LogicOptions::with_people(2, 2),
@@ -176,36 +172,49 @@ mod tests {
         [TaskOptions::default(), small]
     }
 
+    /// The numbers and target of a Countdown prompt, read back from its text.
+    fn problem_of(prompt: &str) -> (Vec<i64>, i64) {
+        let list = &prompt[prompt.find('[').unwrap() + 1..prompt.find(']').unwrap()];
+        let numbers = list.split(", ").map(|n| n.parse().unwrap()).collect();
+        let rest = &prompt[prompt.find("equals ").unwrap() + 7..];
+        (numbers, rest[..rest.find('.').unwrap()].parse().unwrap())
+    }
+
     #[test]
-    fn documents_use_the_answer_format_but_never_solve_their_problem() {
+    fn every_countdown_document_is_a_correct_solution_of_an_easier_problem() {
         for tasks in option_sets() {
+            let c = &tasks.countdown;
             let mut seen = [0usize; 3];
-            for index in 0..200 {
+            for index in 0..300 {
                 let doc = document(0, index, &tasks);
-                assert_eq!(
-                    doc,
-                    document(0, index, &tasks),
-                    "a pure function of the index"
-                );
+                assert_eq!(doc, document(0, index, &tasks), "a pure function of the index");
                 let kind = kind_of(index);
-                seen[kind.min(4) / 2] += 1;
-                if kind == 4 {
-                    assert_true_arithmetic(&doc.continuation, &tasks.countdown);
+                seen[kind as usize] += 1;
+                if kind == Kind::Arithmetic {
+                    assert_true_arithmetic(&doc.continuation, c);
                     continue;
                 }
-                // Score the document as a response with the official rule of its task.
-                let problem = if kind < 2 {
-                    countdown_example(COUNTDOWN_SEED, index, &tasks.countdown)
-                } else {
-                    logic_example(LOGIC_SEED, index, &tasks.logic)
+                let (numbers, target) = problem_of(&doc.prompt);
+                assert!(numbers.iter().all(|n| (c.number_range.0..=c.number_range.1).contains(n)));
+                match kind {
+                    Kind::FewerNumbers => assert_eq!(numbers.len(), c.min_numbers - 1),
+                    _ => {
+                        assert!((c.min_numbers..=c.max_numbers).contains(&numbers.len()));
+                        assert!(!(c.target_range.0..=c.target_range.1).contains(&target));
+                    }
+                }
+                // Scored as a response with the official rule, it is correct.
+                let example = Example {
+                    data_source: "countdown".into(),
+                    question: doc.prompt.clone(),
+                    hint: vec![],
+                    answer: None,
+                    ground_truth: GroundTruth::Countdown { numbers, target },
                 };
-                assert_eq!(problem.question, doc.prompt);
-                let verdict = Example::from(problem)
-                    .score_response(&doc.continuation)
-                    .verdict;
-                assert_eq!(verdict, Verdict::WrongAnswer, "{}", doc.continuation);
+                let verdict = example.score_response(&doc.continuation).verdict;
+                assert_eq!(verdict, Verdict::Correct, "{}{}", doc.prompt, doc.continuation);
             }
-            assert_eq!(seen, [80, 80, 40]);
+            assert_eq!(seen, [120, 120, 60]);
         }
     }
 
@@ -228,22 +237,22 @@ mod tests {
         }
     }
 
+    /// No corpus prompt is a fine-tuning or test prompt, for the study's problem sizes and the
+    /// official ones (fine-tuning draws train problems with generator seed 0, test with 1,
+    /// validation with 2).
     #[test]
-    fn corpus_problems_are_not_the_fine_tuning_problems() {
-        let train: Vec<String> = super::super::generate_countdown(0, 500)
-            .into_iter()
-            .map(|g| g.question)
-            .collect();
-        let overlap = corpus(0, 500, &TaskOptions::default())
-            .iter()
-            .filter(|d| train.contains(&d.prompt))
-            .count();
-        // Countdown prompts can coincide by chance (same numbers and target); it is rare at the
-        // official sizes. With small problems many coincide, which shows no solution either:
-        // the test above holds for every document.
-        assert!(
-            overlap <= 2,
-            "{overlap} corpus prompts are training prompts"
-        );
+    fn no_corpus_problem_is_a_fine_tuning_or_test_problem() {
+        for tasks in option_sets() {
+            let fine_tuning: std::collections::HashSet<String> = [0, 1, 2]
+                .into_iter()
+                .flat_map(|seed| generate_countdown_with(seed, 2000, &tasks.countdown))
+                .map(|g| g.question)
+                .collect();
+            let clashes = corpus(0, 5000, &tasks)
+                .iter()
+                .filter(|d| fine_tuning.contains(&d.prompt))
+                .count();
+            assert_eq!(clashes, 0);
+        }
     }
 }

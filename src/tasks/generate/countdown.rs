@@ -52,6 +52,8 @@ pub struct CountdownOptions {
     pub target_range: (i64, i64),
     /// Draws per example before giving up (a panic: the options admit no solvable problem).
     pub max_attempts: usize,
+    /// The prompt's frame (official: the official one).
+    pub template: prompt::Template,
 }
 
 impl Default for CountdownOptions {
@@ -62,6 +64,7 @@ impl Default for CountdownOptions {
             number_range: (1, 99),
             target_range: (10, 100),
             max_attempts: 1_000_000,
+            template: prompt::Template::Official,
         }
     }
 }
@@ -345,8 +348,13 @@ pub fn worked_equation(expr: &Expr) -> (Vec<String>, String) {
     (hint, equation)
 }
 
-/// Builds the official row for a solved problem.
-pub fn build_example(numbers: Vec<i64>, target: i64, solution: &Expr) -> GeneratedExample {
+/// Builds the official row for a solved problem, its prompt in `template`.
+pub fn build_example(
+    numbers: Vec<i64>,
+    target: i64,
+    solution: &Expr,
+    template: prompt::Template,
+) -> GeneratedExample {
     assert_eq!(
         solution.value(),
         target,
@@ -355,10 +363,7 @@ pub fn build_example(numbers: Vec<i64>, target: i64, solution: &Expr) -> Generat
     let (hint, equation) = worked_equation(solution);
     GeneratedExample {
         data_source: "countdown",
-        question: prompt::render_question(
-            &prompt::countdown_task_text(&numbers, target),
-            prompt::COUNTDOWN_EXAMPLE,
-        ),
+        question: prompt::countdown_question(&numbers, target, template),
         answer: prompt::render_answer(&hint, &equation),
         hint,
         ground_truth: GroundTruth::Countdown { numbers, target },
@@ -395,7 +400,7 @@ pub fn countdown_example(seed: u64, index: u64, opts: &CountdownOptions) -> Gene
         });
         let pick = found[k.unwrap_or(found.len() - 1)].clone();
         let solution = orient(pick, &mut rng);
-        return build_example(numbers, target, &solution);
+        return build_example(numbers, target, &solution, opts.template);
     }
     panic!(
         "no solvable Countdown problem in {} attempts with {opts:?}",

@@ -34,8 +34,12 @@ impl TaskOptions {
     /// A stable one-line description, e.g. for a cache key.
     pub fn describe(&self) -> String {
         let (c, l) = (&self.countdown, &self.logic);
+        let template = match c.template {
+            crate::tasks::prompt::Template::Official => "",
+            crate::tasks::prompt::Template::Short => " template=short",
+        };
         format!(
-            "countdown numbers={}..={} values={:?} targets={:?}; logic people={}..={}",
+            "countdown numbers={}..={} values={:?} targets={:?}{template}; logic people={}..={}",
             c.min_numbers,
             c.max_numbers,
             c.number_range,

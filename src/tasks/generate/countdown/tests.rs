@@ -281,7 +281,12 @@ fn official_rows_reproduced_and_solved() {
                 .strip_prefix("Therefore, the final equation is ")
                 .unwrap();
             let official = parse_official(equation, &numbers);
-            let rebuilt = build_example(numbers.clone(), target, &official);
+            let rebuilt = build_example(
+                numbers.clone(),
+                target,
+                &official,
+                prompt::Template::Official,
+            );
             assert_eq!(rebuilt.hint, hint);
             assert_eq!(Some(rebuilt.answer.as_str()), row["answer"].as_str());
             assert_eq!(Some(rebuilt.question.as_str()), row["question"].as_str());
