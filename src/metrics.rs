@@ -275,37 +275,51 @@ pub fn read_experiment(dir: &Path) -> Result<Vec<CellMetrics>> {
     paths.iter().map(|p| read_cell_metrics(p)).collect()
 }
 
-/// Writes a competence curve (atomically), one row per hint fraction and k: model, task,
+/// Writes competence curves (atomically), one row per model, hint fraction and k: model, task,
 /// problems (their sizes), hint_fraction, mean_sentences_given, k, pass_at_k, mean_accuracy.
 pub fn write_competence(
     path: &Path,
-    label: &crate::train::probe_command::CurveLabel,
-    curve: &[crate::train::probe::CurvePoint],
+    curves: &[(
+        crate::train::probe_command::CurveLabel,
+        Vec<crate::train::probe::CurvePoint>,
+    )],
 ) -> Result<()> {
-    let rows: Vec<(&crate::train::probe::CurvePoint, usize, f64)> = curve
+    type Row<'a> = (
+        &'a crate::train::probe_command::CurveLabel,
+        &'a crate::train::probe::CurvePoint,
+        usize,
+        f64,
+    );
+    let rows: Vec<Row> = curves
         .iter()
-        .flat_map(|p| p.pass_at.iter().map(move |&(k, v)| (p, k, v)))
+        .flat_map(|(label, curve)| {
+            curve
+                .iter()
+                .flat_map(move |p| p.pass_at.iter().map(move |&(k, v)| (label, p, k, v)))
+        })
         .collect();
-    let text = |s: &str| vec![s.to_string(); rows.len()];
+    let text = |f: fn(&crate::train::probe_command::CurveLabel) -> &str| {
+        rows.iter().map(|r| f(r.0).to_string()).collect::<Vec<_>>()
+    };
     let mut df = DataFrame::new_infer_height(vec![
-        Column::new("model".into(), text(&label.model)),
-        Column::new("task".into(), text(&label.task)),
-        Column::new("problems".into(), text(&label.problems)),
+        Column::new("model".into(), text(|l| &l.model)),
+        Column::new("task".into(), text(|l| &l.task)),
+        Column::new("problems".into(), text(|l| &l.problems)),
         Column::new(
             "hint_fraction".into(),
-            rows.iter().map(|r| r.0.hint_fraction).collect::<Vec<_>>(),
+            rows.iter().map(|r| r.1.hint_fraction).collect::<Vec<_>>(),
         ),
         Column::new(
             "mean_sentences_given".into(),
             rows.iter()
-                .map(|r| r.0.mean_sentences_given)
+                .map(|r| r.1.mean_sentences_given)
                 .collect::<Vec<_>>(),
         ),
-        Column::new("k".into(), rows.iter().map(|r| r.1 as u64).collect::<Vec<_>>()),
-        Column::new("pass_at_k".into(), rows.iter().map(|r| r.2).collect::<Vec<_>>()),
+        Column::new("k".into(), rows.iter().map(|r| r.2 as u64).collect::<Vec<_>>()),
+        Column::new("pass_at_k".into(), rows.iter().map(|r| r.3).collect::<Vec<_>>()),
         Column::new(
             "mean_accuracy".into(),
-            rows.iter().map(|r| r.0.mean_accuracy).collect::<Vec<_>>(),
+            rows.iter().map(|r| r.1.mean_accuracy).collect::<Vec<_>>(),
         ),
     ])?;
     write_parquet(path, &mut df)

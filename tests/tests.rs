@@ -6,6 +6,7 @@ mod model_cli; // tokenizer train → model init → generate, and their errors
 mod model_parity; // the transformer against transformers: logits, greedy tokens, checkpoints
 mod official_data; // the verifiers on every official row (from ../shared/datasets when present)
 mod pretrain; // tiny base models: trained once per recipe, reused, reproduced exactly
+mod probe; // repro probe: the competence curve of a committed base model, written and drawn
 mod profiles; // experiment profiles, --set / --steps / --limit, the check before a run
 mod report; // repro table / report
 mod task_data; // generated and official task files, `repro data`, `repro score`

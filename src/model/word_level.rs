@@ -173,4 +173,52 @@ mod tests {
         assert_eq!(reloaded.vocab_size(), tokenizer.vocab_size());
         std::fs::remove_dir_all(dir).unwrap();
     }
+
+    /// The measurement behind the CPU study's tokenizer and frame (README): mean tokens of a
+    /// study problem's prompt plus its reference answer, for a 512-token BPE and the
+    /// word-level tokenizer trained on the same corpus, in the official and the short frame.
+    #[test]
+    fn the_word_level_tokenizer_and_the_short_frame_shorten_a_study_problem() {
+        use crate::tasks::generate::{CountdownOptions, TaskOptions, corpus, generate_countdown_with};
+        use crate::tasks::prompt::Template;
+        let mean_length = |template: Template, word: bool| {
+            let countdown = CountdownOptions {
+                min_numbers: 3,
+                max_numbers: 3,
+                number_range: (1, 9),
+                target_range: (10, 27),
+                template,
+                ..CountdownOptions::default()
+            };
+            let tasks = TaskOptions {
+                countdown: countdown.clone(),
+                ..TaskOptions::default()
+            };
+            let texts: Vec<String> = corpus::corpus(0, 2000, &tasks)
+                .into_iter()
+                .flat_map(|d| [d.prompt, d.continuation])
+                .collect();
+            let tokenizer = if word {
+                Tokenizer::train_word_level(texts.into_iter()).unwrap()
+            } else {
+                Tokenizer::train_bpe(texts.into_iter(), 512).unwrap()
+            };
+            let problems = generate_countdown_with(0, 100, &countdown);
+            let total: usize = problems
+                .iter()
+                .map(|p| tokenizer.encode(&format!("{}{}", p.question, p.answer)).unwrap().len())
+                .sum();
+            total as f64 / problems.len() as f64
+        };
+        let bpe_official = mean_length(Template::Official, false);
+        let word_official = mean_length(Template::Official, true);
+        let word_short = mean_length(Template::Short, true);
+        println!(
+            "tokens per prompt + answer: BPE-512 official {bpe_official:.1}, word-level official \
+             {word_official:.1}, word-level short {word_short:.1}"
+        );
+        assert!(word_short * 2.0 < word_official, "{word_short} vs {word_official}");
+        assert!(word_short * 2.5 < bpe_official, "{word_short} vs {bpe_official}");
+        assert!(word_official < bpe_official, "{word_official} vs {bpe_official}");
+    }
 }

@@ -47,7 +47,7 @@ where
     let task = curves.first().map(|(l, _)| l.task.as_str()).unwrap_or("");
     let root = drawing(root.titled(
         &format!(
-            "Competence curve: pass@k on {task} training problems ({problems}) against the share of the solution given"
+            "Competence curve on {task} training problems ({problems})"
         ),
         ("sans-serif", 20),
     ))?;

@@ -17,9 +17,10 @@ use crate::tasks::prompt::Template;
 
 #[derive(clap::Args, Debug)]
 pub struct ProbeArgs {
-    /// A model folder: config.json, model.safetensors (or shards) and tokenizer.json.
-    #[arg(long)]
-    pub model: PathBuf,
+    /// A model folder: config.json, model.safetensors (or shards) and tokenizer.json. Repeat
+    /// the flag to probe several models on the same problems (one curve and panel each).
+    #[arg(long, required = true)]
+    pub model: Vec<PathBuf>,
     /// The task whose generated training problems (generator seed 0, as `fine_tune` trains
     /// on) are probed.
     #[arg(long, default_value = "countdown")]
@@ -102,8 +103,6 @@ pub fn probe_command(args: &ProbeArgs) -> Result<String> {
         .map(Example::from)
         .collect();
     let device = args.device.device()?;
-    let tokenizer = Tokenizer::from_model_dir(&args.model)?;
-    let model = checkpoint::load(&args.model, &device)?;
     let options = ProbeOptions {
         samples: args.samples,
         temperature: args.temperature,
@@ -111,31 +110,38 @@ pub fn probe_command(args: &ProbeArgs) -> Result<String> {
         batch_size: args.batch,
         seed: args.seed,
     };
-    let started = Instant::now();
-    let curve = competence_curve(&model, &tokenizer, &examples, &FRACTIONS, &options, &device)?;
-    let name = model_name(&args.model);
     let mut out = String::new();
-    writeln!(
-        out,
-        "competence curve of {name} on {} {task} training problems ({}), {} samples at \
-         temperature {}, {:.1}s",
-        examples.len(),
-        describe_problems(args),
-        args.samples,
-        args.temperature,
-        started.elapsed().as_secs_f64()
-    )?;
-    out.push_str(&table(&curve));
-    if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir)?;
+    let mut curves = Vec::new();
+    for dir in &args.model {
+        let started = Instant::now();
+        let tokenizer = Tokenizer::from_model_dir(dir)?;
+        let model = checkpoint::load(dir, &device)?;
+        let curve =
+            competence_curve(&model, &tokenizer, &examples, &FRACTIONS, &options, &device)?;
         let label = CurveLabel {
-            model: name,
+            model: model_name(dir),
             task: task.to_string(),
             problems: describe_problems(args),
         };
+        writeln!(
+            out,
+            "competence curve of {} on {} {task} training problems ({}), {} samples at \
+             temperature {}, {:.1}s",
+            label.model,
+            examples.len(),
+            label.problems,
+            args.samples,
+            args.temperature,
+            started.elapsed().as_secs_f64()
+        )?;
+        out.push_str(&table(&curve));
+        curves.push((label, curve));
+    }
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)?;
         let parquet = dir.join("competence.parquet");
-        crate::metrics::write_competence(&parquet, &label, &curve)?;
-        let figures = crate::plot::competence::plot_curves(&[(label, curve)], dir, "competence")?;
+        crate::metrics::write_competence(&parquet, &curves)?;
+        let figures = crate::plot::competence::plot_curves(&curves, dir, "competence")?;
         writeln!(out, "wrote {}", parquet.display())?;
         for figure in figures {
             writeln!(out, "wrote {}", figure.display())?;
