@@ -77,7 +77,9 @@ impl GgmlType {
     pub fn block_size(self) -> usize {
         match self {
             GgmlType::F32 | GgmlType::F16 | GgmlType::BF16 => 1,
-            GgmlType::Q4_0 | GgmlType::Q4_1 | GgmlType::Q5_0 | GgmlType::Q5_1 | GgmlType::Q8_0 => 32,
+            GgmlType::Q4_0 | GgmlType::Q4_1 | GgmlType::Q5_0 | GgmlType::Q5_1 | GgmlType::Q8_0 => {
+                32
+            }
             GgmlType::Q4K | GgmlType::Q5K | GgmlType::Q6K => QK_K,
         }
     }
@@ -161,9 +163,7 @@ pub fn dequantize(ty: GgmlType, bytes: &[u8], len: usize) -> Result<Vec<f32>> {
     let mut out = Vec::with_capacity(len);
     let blocks = bytes.chunks_exact(size);
     match ty {
-        GgmlType::F32 => out.extend(
-            blocks.map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-        ),
+        GgmlType::F32 => out.extend(blocks.map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))),
         GgmlType::F16 => out.extend(blocks.map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())),
         GgmlType::BF16 => out.extend(blocks.map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32())),
         GgmlType::Q4_0 => blocks.for_each(|b| q4_0(b, &mut out)),

@@ -16,11 +16,23 @@ fn run(ty: GgmlType, block: &[u8]) -> Vec<f32> {
 
 #[test]
 fn float_formats_convert_exactly() {
-    let f32s: Vec<u8> = [1.5f32, -0.125].iter().flat_map(|v| v.to_le_bytes()).collect();
-    assert_eq!(dequantize(GgmlType::F32, &f32s, 2).unwrap(), vec![1.5, -0.125]);
+    let f32s: Vec<u8> = [1.5f32, -0.125]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    assert_eq!(
+        dequantize(GgmlType::F32, &f32s, 2).unwrap(),
+        vec![1.5, -0.125]
+    );
     // f16 0x3C00 = 1, 0xC000 = -2; bf16 0x3F80 = 1, 0xC040 = -3.
-    assert_eq!(dequantize(GgmlType::F16, &[0x00, 0x3C, 0x00, 0xC0], 2).unwrap(), vec![1.0, -2.0]);
-    assert_eq!(dequantize(GgmlType::BF16, &[0x80, 0x3F, 0x40, 0xC0], 2).unwrap(), vec![1.0, -3.0]);
+    assert_eq!(
+        dequantize(GgmlType::F16, &[0x00, 0x3C, 0x00, 0xC0], 2).unwrap(),
+        vec![1.0, -2.0]
+    );
+    assert_eq!(
+        dequantize(GgmlType::BF16, &[0x80, 0x3F, 0x40, 0xC0], 2).unwrap(),
+        vec![1.0, -3.0]
+    );
 }
 
 #[test]
@@ -177,11 +189,54 @@ fn q6_k_combines_four_low_and_two_high_bits() {
 
 #[test]
 fn wrong_lengths_and_unknown_types_are_errors() {
-    let error = dequantize(GgmlType::Q8_0, &[0; 33], 32).unwrap_err().to_string();
+    let error = dequantize(GgmlType::Q8_0, &[0; 33], 32)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("need 34 bytes, found 33"), "{error}");
     assert!(dequantize(GgmlType::Q4K, &[0; 144], 128).is_err());
     let error = GgmlType::from_id(11).unwrap_err().to_string();
     assert!(error.contains("11 (Q3_K) is not supported"), "{error}");
     assert!(GgmlType::Q4_0.byte_size(64, 48).is_err());
     assert_eq!(GgmlType::Q4_0.byte_size(64, 32).unwrap(), 36);
+}
+
+/// Random blocks of every type, against llama.cpp's `gguf` Python package
+/// (`scripts/gguf_dequant_reference.py` → `tests/fixtures/gguf/dequant_blocks.json`): the
+/// same f32 bits.
+#[test]
+fn random_blocks_match_the_gguf_python_package_bit_for_bit() {
+    let fixture: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../tests/fixtures/gguf/dequant_blocks.json"
+    ))
+    .unwrap();
+    let types = [
+        ("F16", GgmlType::F16),
+        ("BF16", GgmlType::BF16),
+        ("Q4_0", GgmlType::Q4_0),
+        ("Q4_1", GgmlType::Q4_1),
+        ("Q5_0", GgmlType::Q5_0),
+        ("Q5_1", GgmlType::Q5_1),
+        ("Q8_0", GgmlType::Q8_0),
+        ("Q4_K", GgmlType::Q4K),
+        ("Q5_K", GgmlType::Q5K),
+        ("Q6_K", GgmlType::Q6K),
+    ];
+    for (name, ty) in types {
+        let case = &fixture[name];
+        let hex = case["bytes"].as_str().unwrap();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let len = case["len"].as_u64().unwrap() as usize;
+        let want: Vec<u32> = serde_json::from_value(case["f32_bits"].clone()).unwrap();
+        let got: Vec<u32> = dequantize(ty, &bytes, len)
+            .unwrap()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect();
+        assert_eq!(got.len(), want.len(), "{name}");
+        let first = got.iter().zip(&want).position(|(g, w)| g != w);
+        assert_eq!(first, None, "{name}: first differing value");
+    }
 }

@@ -86,11 +86,21 @@ pub fn model_config(file: &GgufFile) -> Result<ModelConfig> {
         bail!(
             "the file has biases on {} but not on {}; a Hugging Face Llama has both or neither \
              (`attention_bias`)",
-            if config.qkv_bias { "q/k/v" } else { "the output projection" },
-            if config.qkv_bias { "the output projection" } else { "q/k/v" }
+            if config.qkv_bias {
+                "q/k/v"
+            } else {
+                "the output projection"
+            },
+            if config.qkv_bias {
+                "the output projection"
+            } else {
+                "q/k/v"
+            }
         );
     }
-    config.validate().context("the llama.* metadata does not describe a valid model")?;
+    config
+        .validate()
+        .context("the llama.* metadata does not describe a valid model")?;
     Ok(config)
 }
 
@@ -100,7 +110,9 @@ pub fn model_config(file: &GgufFile) -> Result<ModelConfig> {
 fn decimal(file: &GgufFile, key: &str) -> Result<Option<f64>> {
     match file.metadata.get(key) {
         Some(Value::F32(v)) => Ok(Some(
-            format!("{v}").parse().context("an f32 prints as a decimal")?,
+            format!("{v}")
+                .parse()
+                .context("an f32 prints as a decimal")?,
         )),
         _ => file.optional_f64(key),
     }
@@ -109,7 +121,9 @@ fn decimal(file: &GgufFile, key: &str) -> Result<Option<f64>> {
 /// A token id from the metadata, if present.
 fn token_id(file: &GgufFile, key: &str) -> Result<Option<u32>> {
     file.optional_u64(key)?
-        .map(|id| u32::try_from(id).with_context(|| format!("metadata `{key}` = {id} is not a token id")))
+        .map(|id| {
+            u32::try_from(id).with_context(|| format!("metadata `{key}` = {id} is not a token id"))
+        })
         .transpose()
 }
 
@@ -147,13 +161,23 @@ mod tests {
     #[test]
     fn smollm2_metadata_gives_its_hugging_face_config() {
         let config = config_of(&smollm_like_metadata()).unwrap();
-        assert_eq!(config.num_parameters(), 134_515_008, "SmolLM2-135M's published count");
+        assert_eq!(
+            config.num_parameters(),
+            134_515_008,
+            "SmolLM2-135M's published count"
+        );
         assert_eq!(config.rms_norm_eps, 1e-5);
         assert_eq!(config.rope_theta, 100000.0);
-        assert_eq!((config.num_heads, config.num_kv_heads, config.head_dim), (9, 3, 64));
+        assert_eq!(
+            (config.num_heads, config.num_kv_heads, config.head_dim),
+            (9, 3, 64)
+        );
         assert_eq!(config.max_position_embeddings, 8192);
         assert!(config.tie_word_embeddings, "no output.weight");
-        assert_eq!((config.bos_token_id, config.eos_token_ids.clone()), (Some(1), vec![2]));
+        assert_eq!(
+            (config.bos_token_id, config.eos_token_ids.clone()),
+            (Some(1), vec![2])
+        );
         assert!(!config.qkv_bias && !config.mlp_bias);
     }
 

@@ -2,7 +2,7 @@
 //! folder — `model.safetensors` (f32), `config.json`, `tokenizer.json`,
 //! `tokenizer_config.json` and `generation_config.json` — that repro (and transformers) load.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
@@ -37,36 +37,68 @@ pub fn hf_tensors(file: &GgufFile, config: &ModelConfig) -> Result<Vec<(String, 
     Ok(out)
 }
 
-/// Fails unless the tensors are exactly the ones a model of `config` is built from.
+/// Fails unless every tensor a model of `config` is built from is present with the shape the
+/// config implies (biases too, when the config has them).
 fn check_complete(tensors: &[(String, HostTensor)], config: &ModelConfig) -> Result<()> {
-    let have: BTreeSet<&str> = tensors.iter().map(|(name, _)| name.as_str()).collect();
+    if config.num_layers > tensors.len() {
+        bail!(
+            "llama.block_count says {} layers, but the file holds only {} tensors",
+            config.num_layers,
+            tensors.len()
+        );
+    }
+    let have: BTreeMap<&str, &[usize]> = tensors
+        .iter()
+        .map(|(name, t)| (name.as_str(), t.shape.as_slice()))
+        .collect();
+    let (d, f, vocab) = (
+        config.hidden_size,
+        config.intermediate_size,
+        config.vocab_size,
+    );
+    let (q, kv) = (
+        config.num_heads * config.head_dim,
+        config.num_kv_heads * config.head_dim,
+    );
     let mut want = vec![
-        "model.embed_tokens.weight".to_string(),
-        "model.norm.weight".to_string(),
+        ("model.embed_tokens.weight".to_string(), vec![vocab, d]),
+        ("model.norm.weight".to_string(), vec![d]),
     ];
     if !config.tie_word_embeddings {
-        want.push("lm_head.weight".into());
+        want.push(("lm_head.weight".into(), vec![vocab, d]));
     }
     for layer in 0..config.num_layers {
-        for part in [
-            "self_attn.q_proj.weight",
-            "self_attn.k_proj.weight",
-            "self_attn.v_proj.weight",
-            "self_attn.o_proj.weight",
-            "mlp.gate_proj.weight",
-            "mlp.up_proj.weight",
-            "mlp.down_proj.weight",
-            "input_layernorm.weight",
-            "post_attention_layernorm.weight",
-        ] {
-            want.push(format!("model.layers.{layer}.{part}"));
+        let mut linear = |part: &str, d_out: usize, d_in: usize, bias: bool| {
+            want.push((
+                format!("model.layers.{layer}.{part}.weight"),
+                vec![d_out, d_in],
+            ));
+            if bias {
+                want.push((format!("model.layers.{layer}.{part}.bias"), vec![d_out]));
+            }
+        };
+        linear("self_attn.q_proj", q, d, config.qkv_bias);
+        linear("self_attn.k_proj", kv, d, config.qkv_bias);
+        linear("self_attn.v_proj", kv, d, config.qkv_bias);
+        linear("self_attn.o_proj", d, q, config.o_bias);
+        linear("mlp.gate_proj", f, d, config.mlp_bias);
+        linear("mlp.up_proj", f, d, config.mlp_bias);
+        linear("mlp.down_proj", d, f, config.mlp_bias);
+        for norm in ["input_layernorm", "post_attention_layernorm"] {
+            want.push((format!("model.layers.{layer}.{norm}.weight"), vec![d]));
         }
     }
-    if let Some(missing) = want.iter().find(|name| !have.contains(name.as_str())) {
-        bail!(
-            "the file has no tensor for `{missing}` ({} layers are announced by llama.block_count)",
-            config.num_layers
-        );
+    for (name, shape) in &want {
+        match have.get(name.as_str()) {
+            None => bail!(
+                "the file has no tensor for `{name}` ({} layers are announced by llama.block_count)",
+                config.num_layers
+            ),
+            Some(found) if found != shape => {
+                bail!("`{name}` has shape {found:?}, but the llama.* metadata implies {shape:?}")
+            }
+            Some(_) => {}
+        }
     }
     Ok(())
 }

@@ -77,7 +77,16 @@ fn gguf_name(hf: &str) -> String {
 }
 
 fn metadata(config: &ModelConfig) -> Vec<(&'static str, Value)> {
-    let tokens = ["<|endoftext|>", "<|im_start|>", "a", "b", "Ġ", "ab", "Ġa", "c"];
+    let tokens = [
+        "<|endoftext|>",
+        "<|im_start|>",
+        "a",
+        "b",
+        "Ġ",
+        "ab",
+        "Ġa",
+        "c",
+    ];
     let mut types = vec![Value::I32(1); tokens.len()];
     types[0] = Value::I32(3);
     types[1] = Value::I32(3);
@@ -86,14 +95,29 @@ fn metadata(config: &ModelConfig) -> Vec<(&'static str, Value)> {
         ("general.name", Value::String("tiny".into())),
         ("llama.block_count", Value::U32(config.num_layers as u32)),
         ("llama.context_length", Value::U32(64)),
-        ("llama.embedding_length", Value::U32(config.hidden_size as u32)),
-        ("llama.feed_forward_length", Value::U32(config.intermediate_size as u32)),
-        ("llama.attention.head_count", Value::U32(config.num_heads as u32)),
-        ("llama.attention.head_count_kv", Value::U32(config.num_kv_heads as u32)),
+        (
+            "llama.embedding_length",
+            Value::U32(config.hidden_size as u32),
+        ),
+        (
+            "llama.feed_forward_length",
+            Value::U32(config.intermediate_size as u32),
+        ),
+        (
+            "llama.attention.head_count",
+            Value::U32(config.num_heads as u32),
+        ),
+        (
+            "llama.attention.head_count_kv",
+            Value::U32(config.num_kv_heads as u32),
+        ),
         ("llama.rope.freq_base", Value::F32(10000.0)),
         ("llama.attention.layer_norm_rms_epsilon", Value::F32(1e-5)),
         ("llama.vocab_size", Value::U32(config.vocab_size as u32)),
-        ("llama.rope.dimension_count", Value::U32(config.head_dim as u32)),
+        (
+            "llama.rope.dimension_count",
+            Value::U32(config.head_dim as u32),
+        ),
         ("tokenizer.ggml.model", Value::String("gpt2".into())),
         ("tokenizer.ggml.pre", Value::String("smollm".into())),
         ("tokenizer.ggml.tokens", strings(&tokens)),
@@ -102,12 +126,24 @@ fn metadata(config: &ModelConfig) -> Vec<(&'static str, Value)> {
         ("tokenizer.ggml.bos_token_id", Value::U32(1)),
         ("tokenizer.ggml.eos_token_id", Value::U32(0)),
         ("tokenizer.ggml.padding_token_id", Value::U32(0)),
-        ("tokenizer.chat_template", Value::String("{{ bos_token }}".into())),
+        (
+            "tokenizer.chat_template",
+            Value::String("{{ bos_token }}".into()),
+        ),
     ]
 }
 
 /// A random model and its GGUF file as llama.cpp would write it (`skip` drops one tensor).
 fn model_and_gguf(config: &ModelConfig, skip: Option<&str>) -> (Transformer, Vec<u8>) {
+    model_and_gguf_with(config, &metadata(config), skip)
+}
+
+/// The same with the metadata given.
+fn model_and_gguf_with(
+    config: &ModelConfig,
+    metadata: &[(&str, Value)],
+    skip: Option<&str>,
+) -> (Transformer, Vec<u8>) {
     let device = DeviceKind::Cpu.device().unwrap();
     let model = Transformer::build(config, &mut RandomInit::new(7), &device).unwrap();
     let mut tensors = Vec::new();
@@ -126,7 +162,7 @@ fn model_and_gguf(config: &ModelConfig, skip: Option<&str>) -> (Transformer, Vec
             tensors.push(TestTensor::f32(&gguf, &dims, &data));
         }
     });
-    (model, gguf_bytes(&metadata(config), &tensors, 32))
+    (model, gguf_bytes(metadata, &tensors, 32))
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -152,7 +188,10 @@ fn import_tiny(name: &str, tie: bool) -> (Transformer, PathBuf, PathBuf) {
     std::fs::write(&gguf, bytes).unwrap();
     let out = dir.join("hf");
     let report = import(&gguf, &out).unwrap();
-    assert!(report.contains(&format!("tied embeddings {tie}")), "{report}");
+    assert!(
+        report.contains(&format!("tied embeddings {tie}")),
+        "{report}"
+    );
     (model, out, dir)
 }
 
@@ -163,7 +202,11 @@ fn an_imported_model_gives_the_logits_of_the_original() {
         let device = DeviceKind::Cpu.device().unwrap();
         let imported = checkpoint::load(&out, &device).unwrap();
         assert_eq!(imported.config(), model.config(), "tie {tie}");
-        assert_eq!(logits(&imported), logits(&model), "tie {tie}: bit-identical logits");
+        assert_eq!(
+            logits(&imported),
+            logits(&model),
+            "tie {tie}: bit-identical logits"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
@@ -180,7 +223,10 @@ fn the_folder_has_the_tokenizer_and_the_configs() {
     assert_eq!(config["architectures"][0], "LlamaForCausalLM");
     assert_eq!(config["rms_norm_eps"], 1e-5);
     assert_eq!(config["tie_word_embeddings"], true);
-    assert_eq!(read("generation_config.json"), serde_json::json!({"bos_token_id": 1, "eos_token_id": 0, "pad_token_id": 0}));
+    assert_eq!(
+        read("generation_config.json"),
+        serde_json::json!({"bos_token_id": 1, "eos_token_id": 0, "pad_token_id": 0})
+    );
     let tokenizer_config = read("tokenizer_config.json");
     assert_eq!(tokenizer_config["chat_template"], "{{ bos_token }}");
     assert_eq!(tokenizer_config["bos_token"], "<|im_start|>");
@@ -195,9 +241,34 @@ fn a_missing_tensor_is_named_and_nothing_is_written() {
     std::fs::write(&gguf, bytes).unwrap();
     let out = dir.join("hf");
     let error = format!("{:#}", import(&gguf, &out).unwrap_err());
-    assert!(error.contains("model.layers.1.mlp.up_proj.weight"), "{error}");
+    assert!(
+        error.contains("model.layers.1.mlp.up_proj.weight"),
+        "{error}"
+    );
     assert!(!out.join("config.json").exists());
-    let missing = format!("{:#}", import(Path::new("/nonexistent/x.gguf"), &out).unwrap_err());
+    let missing = format!(
+        "{:#}",
+        import(Path::new("/nonexistent/x.gguf"), &out).unwrap_err()
+    );
     assert!(missing.contains("/nonexistent/x.gguf"), "{missing}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn metadata_that_contradicts_the_shapes_is_refused() {
+    let dir = scratch("shapes");
+    let config = tiny_config(true);
+    let wider = ModelConfig {
+        intermediate_size: 32,
+        ..config.clone()
+    };
+    let (_, bytes) = model_and_gguf_with(&config, &metadata(&wider), None);
+    let gguf = dir.join("wrong.gguf");
+    std::fs::write(&gguf, bytes).unwrap();
+    let error = format!("{:#}", import(&gguf, &dir.join("hf")).unwrap_err());
+    assert!(
+        error.contains("mlp.gate_proj.weight` has shape [24, 16]") && error.contains("[32, 16]"),
+        "{error}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

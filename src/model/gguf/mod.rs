@@ -222,11 +222,11 @@ impl GgufFile {
     /// Parses GGUF bytes; `path` is only kept for messages.
     pub fn parse(path: &Path, bytes: Vec<u8>) -> Result<Self> {
         let mut reader = Reader::new(&bytes);
-        let magic = reader.take(4).context("the file is shorter than its magic number")?;
+        let magic = reader
+            .take(4)
+            .context("the file is shorter than its magic number")?;
         if magic != MAGIC {
-            bail!(
-                "it starts with {magic:02x?}, not the GGUF magic {MAGIC:02x?} (\"GGUF\")"
-            );
+            bail!("it starts with {magic:02x?}, not the GGUF magic {MAGIC:02x?} (\"GGUF\")");
         }
         let version = reader.u32().context("cannot read the version")?;
         match version {
@@ -272,8 +272,8 @@ impl GgufFile {
                 .with_context(|| format!("cannot read tensor info {index}"))?;
             tensors.push(info);
         }
-        let data_offset = align_up(reader.position() as u64, alignment)
-            .context("the data offset overflows")?;
+        let data_offset =
+            align_up(reader.position() as u64, alignment).context("the data offset overflows")?;
         let file = GgufFile {
             path: path.to_path_buf(),
             version,
@@ -353,7 +353,10 @@ impl GgufFile {
     pub fn string(&self, key: &str) -> Result<&str> {
         let value = self.get(key)?;
         value.as_str().with_context(|| {
-            format!("metadata `{key}` must be a string, found {value} ({})", value.type_name())
+            format!(
+                "metadata `{key}` must be a string, found {value} ({})",
+                value.type_name()
+            )
         })
     }
 
@@ -374,9 +377,8 @@ impl GgufFile {
 
     /// A required unsigned integer of any width.
     pub fn u64(&self, key: &str) -> Result<u64> {
-        self.optional_u64(key)?.with_context(|| {
-            format!("{} has no metadata key `{key}`", self.path.display())
-        })
+        self.optional_u64(key)?
+            .with_context(|| format!("{} has no metadata key `{key}`", self.path.display()))
     }
 
     /// An optional float (an integer is accepted too).
@@ -385,7 +387,10 @@ impl GgufFile {
             .get(key)
             .map(|value| {
                 value.as_f64().with_context(|| {
-                    format!("metadata `{key}` must be a number, found {value} ({})", value.type_name())
+                    format!(
+                        "metadata `{key}` must be a number, found {value} ({})",
+                        value.type_name()
+                    )
                 })
             })
             .transpose()
@@ -405,7 +410,10 @@ impl GgufFile {
             .get(key)
             .map(|value| {
                 value.as_array().with_context(|| {
-                    format!("metadata `{key}` must be an array, found {value} ({})", value.type_name())
+                    format!(
+                        "metadata `{key}` must be an array, found {value} ({})",
+                        value.type_name()
+                    )
                 })
             })
             .transpose()
@@ -486,7 +494,9 @@ impl<'a> Reader<'a> {
         let len = self.u64().context("cannot read a string length")?;
         let len = usize::try_from(len).context("a string length does not fit in memory")?;
         let at = self.position;
-        let bytes = self.take(len).context("a string runs past the end of the file")?;
+        let bytes = self
+            .take(len)
+            .context("a string runs past the end of the file")?;
         String::from_utf8(bytes.to_vec())
             .map_err(|e| anyhow::anyhow!("the string at offset {at} is not UTF-8: {e}"))
     }
@@ -562,8 +572,7 @@ impl<'a> Reader<'a> {
         let tag = self
             .u32()
             .with_context(|| format!("tensor `{name}`: cannot read its type"))?;
-        let ggml_type =
-            GgmlType::from_id(tag).with_context(|| format!("tensor `{name}`"))?;
+        let ggml_type = GgmlType::from_id(tag).with_context(|| format!("tensor `{name}`"))?;
         let offset = self
             .u64()
             .with_context(|| format!("tensor `{name}`: cannot read its offset"))?;

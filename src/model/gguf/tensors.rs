@@ -52,7 +52,9 @@ pub fn map_name(name: &str, n_head: usize, n_head_kv: usize) -> Result<Mapped> {
         "ffn_down" => ("mlp.down_proj", None),
         "attn_norm" => ("input_layernorm", None),
         "ffn_norm" => ("post_attention_layernorm", None),
-        other => bail!("tensor `{name}`: `{other}` is not a part of a Llama layer this importer knows"),
+        other => {
+            bail!("tensor `{name}`: `{other}` is not a part of a Llama layer this importer knows")
+        }
     };
     Ok(Mapped {
         hf_name: format!("model.layers.{layer}.{hf}.{suffix}"),
@@ -99,25 +101,52 @@ mod tests {
     #[test]
     fn names_map_to_the_loader_names() {
         let map = |name| map_name(name, 9, 3).unwrap();
-        assert_eq!(map("token_embd.weight").hf_name, "model.embed_tokens.weight");
+        assert_eq!(
+            map("token_embd.weight").hf_name,
+            "model.embed_tokens.weight"
+        );
         assert_eq!(map("output.weight").hf_name, "lm_head.weight");
         assert_eq!(map("output_norm.weight").hf_name, "model.norm.weight");
         let q = map("blk.12.attn_q.weight");
         assert_eq!(q.hf_name, "model.layers.12.self_attn.q_proj.weight");
         assert_eq!(q.unpermute_heads, Some(9));
         assert_eq!(map("blk.0.attn_k.bias").unpermute_heads, Some(3));
-        assert_eq!(map("blk.0.attn_k.bias").hf_name, "model.layers.0.self_attn.k_proj.bias");
+        assert_eq!(
+            map("blk.0.attn_k.bias").hf_name,
+            "model.layers.0.self_attn.k_proj.bias"
+        );
         assert_eq!(map("blk.3.attn_v.weight").unpermute_heads, None);
-        assert_eq!(map("blk.3.attn_output.weight").hf_name, "model.layers.3.self_attn.o_proj.weight");
-        assert_eq!(map("blk.3.ffn_gate.weight").hf_name, "model.layers.3.mlp.gate_proj.weight");
-        assert_eq!(map("blk.3.ffn_up.weight").hf_name, "model.layers.3.mlp.up_proj.weight");
-        assert_eq!(map("blk.3.ffn_down.weight").hf_name, "model.layers.3.mlp.down_proj.weight");
-        assert_eq!(map("blk.3.attn_norm.weight").hf_name, "model.layers.3.input_layernorm.weight");
+        assert_eq!(
+            map("blk.3.attn_output.weight").hf_name,
+            "model.layers.3.self_attn.o_proj.weight"
+        );
+        assert_eq!(
+            map("blk.3.ffn_gate.weight").hf_name,
+            "model.layers.3.mlp.gate_proj.weight"
+        );
+        assert_eq!(
+            map("blk.3.ffn_up.weight").hf_name,
+            "model.layers.3.mlp.up_proj.weight"
+        );
+        assert_eq!(
+            map("blk.3.ffn_down.weight").hf_name,
+            "model.layers.3.mlp.down_proj.weight"
+        );
+        assert_eq!(
+            map("blk.3.attn_norm.weight").hf_name,
+            "model.layers.3.input_layernorm.weight"
+        );
         assert_eq!(
             map("blk.3.ffn_norm.weight").hf_name,
             "model.layers.3.post_attention_layernorm.weight"
         );
-        for bad in ["blk.x.attn_q.weight", "blk.1.attn_qkv.weight", "blk.1.attn_q", "pos_embd.weight", "rope_freqs.weight"] {
+        for bad in [
+            "blk.x.attn_q.weight",
+            "blk.1.attn_qkv.weight",
+            "blk.1.attn_q",
+            "pos_embd.weight",
+            "rope_freqs.weight",
+        ] {
             assert!(map_name(bad, 9, 3).is_err(), "{bad}");
         }
     }
@@ -127,9 +156,16 @@ mod tests {
     #[test]
     fn unpermuting_restores_the_rotate_half_order() {
         // Two heads of dimension 4, rows of 2 values; GGUF rows as the converter writes them.
-        let gguf = [0., 0., 2., 2., 1., 1., 3., 3., 4., 4., 6., 6., 5., 5., 7., 7.];
+        let gguf = [
+            0., 0., 2., 2., 1., 1., 3., 3., 4., 4., 6., 6., 5., 5., 7., 7.,
+        ];
         let hf = unpermute_rows(&gguf, 8, 2, 2).unwrap();
-        assert_eq!(hf, [0., 0., 1., 1., 2., 2., 3., 3., 4., 4., 5., 5., 6., 6., 7., 7.]);
+        assert_eq!(
+            hf,
+            [
+                0., 0., 1., 1., 2., 2., 3., 3., 4., 4., 5., 5., 6., 6., 7., 7.
+            ]
+        );
         // head_dim 6: GGUF [0, 3, 1, 4, 2, 5] → HF [0, 1, 2, 3, 4, 5].
         let bias = unpermute_rows(&[0., 3., 1., 4., 2., 5.], 6, 1, 1).unwrap();
         assert_eq!(bias, [0., 1., 2., 3., 4., 5.]);

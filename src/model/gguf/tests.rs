@@ -22,7 +22,10 @@ fn every_value_type() -> Vec<(&'static str, Value)> {
         ("a.f64", Value::F64(0.1)),
         ("a.strings", strings(&["x", "Ġy", ""])),
         ("a.ints", Value::Array(vec![Value::I32(3), Value::I32(-1)])),
-        ("a.nested", Value::Array(vec![Value::Array(vec![Value::U8(1)])])),
+        (
+            "a.nested",
+            Value::Array(vec![Value::Array(vec![Value::U8(1)])]),
+        ),
     ]
 }
 
@@ -51,7 +54,10 @@ fn reads_every_value_type_and_the_tensors() {
     assert_eq!(b.torch_shape(), vec![2, 2]);
     assert_eq!(b.offset, 32, "a's 12 bytes padded to the alignment");
     assert_eq!(file.dequantize(b).unwrap(), vec![4.0, 5.0, 6.0, 7.0]);
-    assert_eq!(file.dequantize(file.tensor("a").unwrap()).unwrap(), vec![1.0, 2.0, 3.0]);
+    assert_eq!(
+        file.dequantize(file.tensor("a").unwrap()).unwrap(),
+        vec![1.0, 2.0, 3.0]
+    );
     assert_eq!(file.u64("a.u16").unwrap(), 60000);
     assert!(file.u64("a.i8").is_err(), "a negative value is not a u64");
     assert_eq!(file.optional_f64("a.i32").unwrap(), Some(-7.0));
@@ -75,7 +81,10 @@ fn every_truncation_is_an_error_not_a_panic() {
     let bytes = gguf_bytes(&every_value_type(), &two_tensors(), 32);
     for len in 0..bytes.len() {
         // The last tensor's data ends the file; any shorter file misses part of something.
-        assert!(parse(bytes[..len].to_vec()).is_err(), "truncated to {len} bytes");
+        assert!(
+            parse(bytes[..len].to_vec()).is_err(),
+            "truncated to {len} bytes"
+        );
     }
     assert!(parse(bytes).is_ok());
 }
@@ -101,7 +110,10 @@ fn corrupt_headers_say_what_is_wrong() {
     let mut bad_type = good.clone();
     bad_type[24 + 8 + 4..24 + 8 + 4 + 4].copy_from_slice(&99u32.to_le_bytes());
     let message = error_of(bad_type);
-    assert!(message.contains("a.u8") && message.contains("unknown value type 99"), "{message}");
+    assert!(
+        message.contains("a.u8") && message.contains("unknown value type 99"),
+        "{message}"
+    );
     let mut bad_bool = gguf_bytes(&[("k", Value::Bool(true))], &[], 32);
     bad_bool[24 + 8 + 1 + 4] = 2;
     assert!(error_of(bad_bool).contains("bool must be 0 or 1"));
@@ -118,11 +130,17 @@ fn bad_tensor_infos_are_named() {
     let mut unknown = TestTensor::f32("w", &[2], &[1.0, 2.0]);
     unknown.type_id = 11;
     let message = error_of(&[unknown]);
-    assert!(message.contains("`w`") && message.contains("Q3_K"), "{message}");
+    assert!(
+        message.contains("`w`") && message.contains("Q3_K"),
+        "{message}"
+    );
     let mut partial = TestTensor::f32("q", &[48], &[0.0; 48]);
     partial.type_id = 2; // Q4_0 rows must be multiples of 32
     assert!(error_of(&[partial]).contains("do not split into Q4_0 blocks"));
-    let dup = [TestTensor::f32("x", &[1], &[1.0]), TestTensor::f32("x", &[1], &[1.0])];
+    let dup = [
+        TestTensor::f32("x", &[1], &[1.0]),
+        TestTensor::f32("x", &[1], &[1.0]),
+    ];
     assert!(error_of(&dup).contains("appears twice"));
     let mut short = TestTensor::f32("s", &[4], &[1.0; 4]);
     short.data.truncate(8);
@@ -139,8 +157,14 @@ fn open_names_the_file() {
     let path = dir.join("broken.gguf");
     std::fs::write(&path, b"GGUF\x03\x00").unwrap();
     let message = format!("{:#}", GgufFile::open(&path).err().unwrap());
-    assert!(message.contains("broken.gguf") && message.contains("end of file"), "{message}");
-    let missing = format!("{:#}", GgufFile::open(&dir.join("none.gguf")).err().unwrap());
+    assert!(
+        message.contains("broken.gguf") && message.contains("end of file"),
+        "{message}"
+    );
+    let missing = format!(
+        "{:#}",
+        GgufFile::open(&dir.join("none.gguf")).err().unwrap()
+    );
     assert!(missing.contains("none.gguf"), "{missing}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

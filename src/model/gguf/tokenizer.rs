@@ -76,16 +76,21 @@ pub fn rebuild(file: &GgufFile, model_max_length: usize) -> Result<Rebuilt> {
         .map_err(|e| anyhow!("cannot build the BPE model: {e}"))?;
 
     let mut tokenizer = tokenizers::Tokenizer::new(bpe);
-    tokenizer.with_pre_tokenizer(Some(pre_tokenizer(file.optional_string("tokenizer.ggml.pre")?)?));
+    tokenizer.with_pre_tokenizer(Some(pre_tokenizer(
+        file.optional_string("tokenizer.ggml.pre")?,
+    )?));
     tokenizer.with_decoder(Some(ByteLevel::default()));
 
     let id_of = |key: &str| -> Result<Option<(u32, &str)>> {
         match file.optional_u64(key)? {
             None => Ok(None),
             Some(id) => {
-                let token = tokens
-                    .get(id as usize)
-                    .with_context(|| format!("metadata `{key}` = {id} is past the vocabulary ({} tokens)", tokens.len()))?;
+                let token = tokens.get(id as usize).with_context(|| {
+                    format!(
+                        "metadata `{key}` = {id} is past the vocabulary ({} tokens)",
+                        tokens.len()
+                    )
+                })?;
                 Ok(Some((id as u32, *token)))
             }
         }
@@ -109,7 +114,11 @@ pub fn rebuild(file: &GgufFile, model_max_length: usize) -> Result<Rebuilt> {
             USER_DEFINED => false,
             _ => continue,
         };
-        added.push((id, special, AddedToken::from(token.to_string(), special).normalized(false)));
+        added.push((
+            id,
+            special,
+            AddedToken::from(token.to_string(), special).normalized(false),
+        ));
     }
     let special: Vec<AddedToken> = added.iter().filter(|a| a.1).map(|a| a.2.clone()).collect();
     let plain: Vec<AddedToken> = added.iter().filter(|a| !a.1).map(|a| a.2.clone()).collect();
@@ -177,8 +186,12 @@ pub fn rebuild(file: &GgufFile, model_max_length: usize) -> Result<Rebuilt> {
 fn pre_tokenizer(pre: Option<&str>) -> Result<PreTokenizerWrapper> {
     let byte_level = |use_regex| ByteLevel::new(false, true, use_regex);
     let split = |regex: &str| -> Result<PreTokenizerWrapper> {
-        let split = Split::new(SplitPattern::Regex(regex.into()), SplitDelimiterBehavior::Isolated, false)
-            .map_err(|e| anyhow!("cannot compile the split regex: {e}"))?;
+        let split = Split::new(
+            SplitPattern::Regex(regex.into()),
+            SplitDelimiterBehavior::Isolated,
+            false,
+        )
+        .map_err(|e| anyhow!("cannot compile the split regex: {e}"))?;
         Ok(Sequence::new(vec![split.into(), byte_level(false).into()]).into())
     };
     match pre.unwrap_or("default") {
@@ -197,7 +210,10 @@ fn pre_tokenizer(pre: Option<&str>) -> Result<PreTokenizerWrapper> {
 
 /// Byte-level offsets, with bos/eos added around each sequence when the file asks for them
 /// (`tokenizer.ggml.add_bos_token`, as Llama-3's tokenizer.json does with a template).
-fn post_processor(bos: Option<(u32, &str)>, eos: Option<(u32, &str)>) -> Result<PostProcessorWrapper> {
+fn post_processor(
+    bos: Option<(u32, &str)>,
+    eos: Option<(u32, &str)>,
+) -> Result<PostProcessorWrapper> {
     let byte_level = ByteLevel::new(true, false, true);
     if bos.is_none() && eos.is_none() {
         return Ok(byte_level.into());
@@ -232,7 +248,10 @@ fn post_processor(bos: Option<(u32, &str)>, eos: Option<(u32, &str)>) -> Result<
         .special_tokens(specials)
         .build()
         .map_err(|e| anyhow!("cannot build the template: {e}"))?;
-    Ok(tokenizers::processors::sequence::Sequence::new(vec![byte_level.into(), template.into()]).into())
+    Ok(
+        tokenizers::processors::sequence::Sequence::new(vec![byte_level.into(), template.into()])
+            .into(),
+    )
 }
 
 /// A metadata array of strings.
@@ -259,14 +278,20 @@ fn token_types(file: &GgufFile, n_tokens: usize) -> Result<Vec<i64>> {
     }
     types
         .iter()
-        .map(|v: &Value| v.as_i64().with_context(|| format!("`{key}` holds {v}, not an integer")))
+        .map(|v: &Value| {
+            v.as_i64()
+                .with_context(|| format!("`{key}` holds {v}, not an integer"))
+        })
         .collect()
 }
 
 fn optional_bool(file: &GgufFile, key: &str) -> Result<Option<bool>> {
     file.metadata
         .get(key)
-        .map(|v| v.as_bool().with_context(|| format!("metadata `{key}` must be a bool, found {v}")))
+        .map(|v| {
+            v.as_bool()
+                .with_context(|| format!("metadata `{key}` must be a bool, found {v}"))
+        })
         .transpose()
 }
 

@@ -6,8 +6,20 @@ use super::*;
 use crate::model::gguf::testing::{TestTensor, gguf_bytes, strings as string_array};
 
 const TOKENS: [&str; 14] = [
-    "<|endoftext|>", "<|im_start|>", "<think>", "h", "e", "l", "o", "Ġ", "1", "2", "he", "ll",
-    "hello", "12",
+    "<|endoftext|>",
+    "<|im_start|>",
+    "<think>",
+    "h",
+    "e",
+    "l",
+    "o",
+    "Ġ",
+    "1",
+    "2",
+    "he",
+    "ll",
+    "hello",
+    "12",
 ];
 const MERGES: [&str; 4] = ["h e", "l l", "he llo", "1 2"];
 
@@ -28,7 +40,10 @@ fn file(pre: &str, extra: Vec<(&'static str, Value)>) -> GgufFile {
         ("tokenizer.ggml.token_type", Value::Array(types)),
         ("tokenizer.ggml.bos_token_id", Value::U32(1)),
         ("tokenizer.ggml.eos_token_id", Value::U32(0)),
-        ("tokenizer.chat_template", Value::String("{{ messages }}".into())),
+        (
+            "tokenizer.chat_template",
+            Value::String("{{ messages }}".into()),
+        ),
     ];
     metadata.extend(extra);
     let embedding = TestTensor::f32("token_embd.weight", &[1, 1], &[0.0]);
@@ -36,7 +51,12 @@ fn file(pre: &str, extra: Vec<(&'static str, Value)>) -> GgufFile {
 }
 
 fn ids(rebuilt: &Rebuilt, text: &str) -> Vec<u32> {
-    rebuilt.tokenizer.encode(text, false).unwrap().get_ids().to_vec()
+    rebuilt
+        .tokenizer
+        .encode(text, false)
+        .unwrap()
+        .get_ids()
+        .to_vec()
 }
 
 #[test]
@@ -48,7 +68,10 @@ fn smollm_splits_digits_before_merging() {
     // Control and user-defined tokens are matched whole.
     assert_eq!(ids(&rebuilt, "<|im_start|>he<think>"), vec![1, 10, 2]);
     let decoded = rebuilt.tokenizer.decode(&[1, 12, 7, 8, 9], true).unwrap();
-    assert_eq!(decoded, "hello 12", "the special token is dropped, Ġ is a space");
+    assert_eq!(
+        decoded, "hello 12",
+        "the special token is dropped, Ġ is a space"
+    );
 }
 
 #[test]
@@ -68,27 +91,46 @@ fn tokenizer_config_names_the_special_tokens_and_template() {
     assert_eq!(config["model_max_length"], 64);
     assert_eq!(config["added_tokens_decoder"]["1"]["special"], true);
     assert_eq!(config["added_tokens_decoder"]["2"]["special"], false);
-    assert_eq!(config["additional_special_tokens"], json!(["<|endoftext|>", "<|im_start|>"]));
+    assert_eq!(
+        config["additional_special_tokens"],
+        json!(["<|endoftext|>", "<|im_start|>"])
+    );
     // The saved JSON loads back through the tokenizers crate and tokenizes the same.
     let text = rebuilt.tokenizer.to_string(false).unwrap();
     let reloaded: tokenizers::Tokenizer = text.parse().unwrap();
-    assert_eq!(reloaded.encode("hello 12", false).unwrap().get_ids(), &[12, 7, 8, 9]);
+    assert_eq!(
+        reloaded.encode("hello 12", false).unwrap().get_ids(),
+        &[12, 7, 8, 9]
+    );
 }
 
 #[test]
 fn add_bos_token_prepends_bos_with_special_tokens_on() {
-    let rebuilt = rebuild(&file("smollm", vec![("tokenizer.ggml.add_bos_token", Value::Bool(true))]), 64)
-        .unwrap();
+    let rebuilt = rebuild(
+        &file(
+            "smollm",
+            vec![("tokenizer.ggml.add_bos_token", Value::Bool(true))],
+        ),
+        64,
+    )
+    .unwrap();
     let with = rebuilt.tokenizer.encode("he", true).unwrap();
     assert_eq!(with.get_ids(), &[1, 10]);
-    assert_eq!(ids(&rebuilt, "he"), vec![10], "repro encodes prompts without specials");
+    assert_eq!(
+        ids(&rebuilt, "he"),
+        vec![10],
+        "repro encodes prompts without specials"
+    );
 }
 
 #[test]
 fn unsupported_tokenizers_are_refused() {
     let error = |f: GgufFile| format!("{:#}", rebuild(&f, 64).err().unwrap());
     assert!(error(file("exotic", vec![])).contains("\"exotic\" is not one"));
-    let bad_bos = file("gpt2", vec![("tokenizer.ggml.padding_token_id", Value::U32(99))]);
+    let bad_bos = file(
+        "gpt2",
+        vec![("tokenizer.ggml.padding_token_id", Value::U32(99))],
+    );
     assert!(error(bad_bos).contains("past the vocabulary"));
     let mut sentencepiece = file("gpt2", vec![]);
     sentencepiece
