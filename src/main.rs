@@ -140,6 +140,15 @@ enum ModelCommand {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Convert a llama.cpp GGUF file (a Llama with a byte-level BPE vocabulary) into a Hugging
+    /// Face model folder: f32 model.safetensors, config.json, tokenizer.json and their configs.
+    Import {
+        /// The .gguf file (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K or Q6_K tensors).
+        file: PathBuf,
+        /// The folder to write (created if needed).
+        #[arg(long, short)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -335,6 +344,10 @@ fn run(cli: Cli) -> Result<()> {
                 "{}",
                 model_commands::init_command(&preset, &tokenizer, &out, seed)?
             );
+            Ok(())
+        }
+        Command::Model(ModelCommand::Import { file, out }) => {
+            eprint!("{}", repro::model::gguf::import::import(&file, &out)?);
             Ok(())
         }
         Command::Tokenizer(TokenizerCommand::Train { data, vocab, out }) => {

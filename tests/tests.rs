@@ -2,6 +2,7 @@
 
 mod cli; // `repro run` / `check` / `plot` end to end, resume after kill -9, shards, locks
 mod experiment_files; // every experiments/*.toml loads; each class of bad file gets a clear error
+mod gguf_import; // SmolLM2's GGUF through `repro model import` against transformers (skips without it)
 mod model_cli; // tokenizer train → model init → generate, and their errors
 mod model_parity; // the transformer against transformers: logits, greedy tokens, checkpoints
 mod official_data; // the verifiers on every official row (from ../shared/datasets when present)

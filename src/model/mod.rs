@@ -18,6 +18,7 @@ pub mod commands;
 pub mod config;
 pub mod device;
 pub mod generate;
+pub mod gguf;
 pub mod layers;
 pub mod logprobs;
 pub mod presets;
