@@ -76,7 +76,7 @@ fn a_base_model_is_pretrained_once_and_a_rerun_reproduces_every_number() {
     let written = std::fs::metadata(&recipe).unwrap().modified().unwrap();
     let rows = deterministic_rows(&first);
     assert!(
-        rows.iter().any(|r| r.3 == "bench_countdown_accuracy"),
+        rows.iter().any(|r| r.3 == "test_accuracy"),
         "final scores"
     );
 
