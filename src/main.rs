@@ -85,7 +85,8 @@ enum Command {
     /// Write one Markdown report of a fine_tune results folder: record, tables, figures.
     Report(repro::report::ReportArgs),
     /// Compare two results folders of one experiment: every metric row bit for bit (wall-clock
-    /// rows aside) and every model file byte for byte; exits non-zero when they differ.
+    /// rows aside) and every model file byte for byte; exits non-zero when they differ or a
+    /// cell is in one folder only.
     Diff {
         /// The first results folder (`results/<experiment>`).
         first: PathBuf,

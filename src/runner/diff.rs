@@ -43,10 +43,14 @@ pub struct DiffReport {
 }
 
 impl DiffReport {
-    /// The shared cells agree in every row and file (cells present on one side only are
-    /// reported but do not count against it).
+    /// Both folders hold the same cells, and they agree in every row and file: a cell present
+    /// on one side only is a difference (one run finished work the other did not).
     pub fn identical(&self) -> bool {
-        self.cells_compared > 0 && self.rows_differing.is_empty() && self.files_differing.is_empty()
+        self.cells_compared > 0
+            && self.only_in_first.is_empty()
+            && self.only_in_second.is_empty()
+            && self.rows_differing.is_empty()
+            && self.files_differing.is_empty()
     }
 
     pub fn describe(&self) -> String {
@@ -256,6 +260,20 @@ mod tests {
         assert_eq!((found[2].0, found[2].1, found[2].3), (1, 4, None));
         assert!(report.rows_differing[2].first.unwrap().is_nan());
         assert!(!report.identical());
+    }
+
+    #[test]
+    fn a_cell_on_one_side_only_makes_the_folders_differ() {
+        let mut report = DiffReport {
+            cells_compared: 2,
+            ..DiffReport::default()
+        };
+        assert!(report.identical());
+        report.only_in_second.push("0123abcd".into());
+        assert!(!report.identical());
+        let text = report.describe();
+        assert!(text.contains("only in the second folder (1): 0123abcd"), "{text}");
+        assert!(text.ends_with("the runs differ\n"), "{text}");
     }
 
     #[test]
