@@ -112,6 +112,7 @@ pub fn probe_command(args: &ProbeArgs) -> Result<String> {
     };
     let mut out = String::new();
     let mut curves = Vec::new();
+    let problems = describe_problems(args);
     for dir in &args.model {
         let started = Instant::now();
         let tokenizer = Tokenizer::from_model_dir(dir)?;
@@ -121,7 +122,7 @@ pub fn probe_command(args: &ProbeArgs) -> Result<String> {
         let label = CurveLabel {
             model: model_name(dir),
             task: task.to_string(),
-            problems: describe_problems(args),
+            problems: problems.clone(),
         };
         writeln!(
             out,
