@@ -93,6 +93,13 @@ enum Command {
         /// The second, e.g. a rerun with `--results other_root`.
         second: PathBuf,
     },
+    /// Check a results folder for damage: every file a cell wrote against the SHA-256 recorded
+    /// in its summary.toml, every metrics table, every base model's weights; exits non-zero and
+    /// names each damaged file (`repro run` recomputes what is damaged).
+    Verify {
+        /// A results root (`results`), an experiment's folder or one cell's.
+        results: PathBuf,
+    },
     /// Task data: generate it, or look inside a file.
     #[command(subcommand)]
     Data(DataCommand),
@@ -131,13 +138,18 @@ enum ModelCommand {
     },
     /// Write a randomly initialised model folder for a preset, with its tokenizer.
     Init {
+        /// The architecture: tiny-125k, tiny-250k, tiny-500k, tiny-1m, tiny-4m, tiny-16m,
+        /// qwen2.5-0.5b, qwen2.5-1.5b, qwen2.5-3b, llama-3.2-1b, llama-3.2-3b or qwen2.5-math-7b.
         #[arg(long)]
         preset: String,
         /// tokenizer.json to pair with the model (tiny presets take its vocabulary size).
         #[arg(long)]
         tokenizer: PathBuf,
+        /// The model folder to write (created if needed): config.json, model.safetensors and a
+        /// copy of the tokenizer.
         #[arg(long, short)]
         out: PathBuf,
+        /// Seed of the random initialisation (the same seed gives the same weights).
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
@@ -163,6 +175,7 @@ enum TokenizerCommand {
         /// Vocabulary size, including the 256 byte symbols and <|endoftext|>.
         #[arg(long)]
         vocab: usize,
+        /// The tokenizer.json to write.
         #[arg(long, short)]
         out: PathBuf,
     },
@@ -172,19 +185,26 @@ enum TokenizerCommand {
 enum DataCommand {
     /// Write N generated examples in the official Parquet schema.
     Generate {
+        /// countdown or logic, with the official generators' settings.
         task: GeneratedTask,
+        /// Number of examples to write.
         #[arg(long, short)]
         n: usize,
+        /// Generator seed (`fine_tune` cells use 0 for training, 1 for test, 2 for validation).
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// Value of extra_info.split.
         #[arg(long, default_value = "train")]
         split: String,
+        /// The Parquet file to write.
         #[arg(long, short)]
         out: PathBuf,
     },
     /// Row count, task mix and the first example of a task file.
-    Inspect { file: PathBuf },
+    Inspect {
+        /// A task file: official UFT or LUFFY Parquet, generated Parquet, or JSON lines.
+        file: PathBuf,
+    },
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -219,6 +239,13 @@ fn default_broken_pipe() {}
 fn main() -> ExitCode {
     tune_allocator();
     default_broken_pipe();
+    // Damaged Parquet files make polars panic; `store::read_guarded` reports them as errors.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !repro::store::is_decoding_panic(info) {
+            default_hook(info);
+        }
+    }));
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -294,6 +321,14 @@ fn run(cli: Cli) -> Result<()> {
             print!("{}", report.describe());
             if !report.identical() {
                 bail!("{} and {} differ", first.display(), second.display());
+            }
+            Ok(())
+        }
+        Command::Verify { results } => {
+            let found = runner::verify::verify(&results)?;
+            print!("{}", found.describe());
+            if !found.problems.is_empty() {
+                bail!("{} has damaged or incomplete files", results.display());
             }
             Ok(())
         }

@@ -136,11 +136,13 @@ pub fn write_seed_part(path: &Path, rows: &[SeedRow]) -> Result<()> {
 /// Reads a Parquet file, saying which file is unreadable.
 fn read_parquet(path: &Path) -> Result<DataFrame> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    ParquetReader::new(file).finish().map_err(|e| {
-        anyhow!(
-            "{} is not a readable Parquet file ({e}); delete it to recompute",
-            path.display()
-        )
+    crate::store::read_guarded(path, || {
+        ParquetReader::new(file).finish().map_err(|e| {
+            anyhow!(
+                "{} is not a readable Parquet file ({e}); delete it to recompute",
+                path.display()
+            )
+        })
     })
 }
 
@@ -185,7 +187,7 @@ fn rows_of(df: &DataFrame, path: &Path) -> Result<Vec<SeedRow>> {
 
 /// Reads one seed part back.
 pub fn read_seed_part(path: &Path) -> Result<Vec<SeedRow>> {
-    rows_of(&read_parquet(path)?, path)
+    crate::store::read_guarded(path, || rows_of(&read_parquet(path)?, path))
 }
 
 /// Writes a cell's complete table (atomically).
@@ -218,6 +220,10 @@ pub fn write_cell_metrics(
 
 /// Reads a cell's `metrics.parquet`.
 pub fn read_cell_metrics(path: &Path) -> Result<CellMetrics> {
+    crate::store::read_guarded(path, || cell_metrics_of(path))
+}
+
+fn cell_metrics_of(path: &Path) -> Result<CellMetrics> {
     let df = read_parquet(path)?;
     let rows = rows_of(&df, path)?;
     let first_string = |name: &str| -> Result<String> {
@@ -272,7 +278,28 @@ pub fn read_experiment(dir: &Path) -> Result<Vec<CellMetrics>> {
         .filter(|p| p.is_file())
         .collect();
     paths.sort();
-    paths.iter().map(|p| read_cell_metrics(p)).collect()
+    paths.iter().map(|p| read_recorded_metrics(p)).collect()
+}
+
+/// A cell's metrics, refused when they differ from the SHA-256 its `summary.toml` recorded (a
+/// flipped byte in a data page can still decode, to a wrong number).
+fn read_recorded_metrics(path: &Path) -> Result<CellMetrics> {
+    let cell = path.parent().expect("a metrics file is in its cell's folder");
+    if let Ok(summary) = crate::runner::summary::Summary::read(&cell.join("summary.toml")) {
+        let recorded = summary
+            .files
+            .iter()
+            .filter(|(key, _)| key.as_str() == "metrics.parquet")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(damaged) = crate::runner::integrity::check(cell, &recorded).first() {
+            bail!(
+                "{}; `repro run` on the experiment rebuilds it",
+                damaged.describe()
+            );
+        }
+    }
+    read_cell_metrics(path)
 }
 
 /// Writes competence curves (atomically), one row per model, hint fraction and k: model, task,

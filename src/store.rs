@@ -11,6 +11,33 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+/// Runs `read` on the file `path`, turning a panic inside it (polars panics on some damaged
+/// Parquet pages instead of returning an error) into an error that names the file.
+pub fn read_guarded<T>(path: &Path, read: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let why = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("a panic");
+            anyhow::bail!(
+                "{} is damaged: its data cannot be decoded ({why}); delete it (a results file is \
+                 rebuilt by `repro run`)",
+                path.display()
+            )
+        }
+    }
+}
+
+/// Whether a panic comes from decoding a file in a dependency (its message is then part of the
+/// error `read_guarded` returns, and the default hook's report is left out).
+pub fn is_decoding_panic(info: &std::panic::PanicHookInfo<'_>) -> bool {
+    info.location()
+        .is_some_and(|l| l.file().contains("polars") || l.file().contains("arrow"))
+}
+
 /// Writes `path` through `write` into a temporary file, then renames it into place.
 pub fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));

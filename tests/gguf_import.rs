@@ -125,6 +125,10 @@ fn smollm2_gguf_imports_as_transformers_reads_it() {
         String::from_utf8_lossy(&import.stderr)
     );
 
+    // The folder has the shapes of the `smollm2-135m` preset (so experiments can name it).
+    let config = repro::model::ModelConfig::from_dir(&out).unwrap();
+    repro::model::presets::check_folder("smollm2-135m", &config, &out.join("config.json")).unwrap();
+
     // Tensors: the same float32 bits as transformers' dequantization and un-permutation.
     let bytes = std::fs::read(out.join("model.safetensors")).unwrap();
     let st = SafeTensors::deserialize(&bytes).unwrap();

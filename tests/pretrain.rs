@@ -189,3 +189,36 @@ fn the_default_study_finds_its_base_models_committed_and_pretrain_toml_makes_the
         );
     }
 }
+
+/// `model_path` names a model folder; its shapes must be the preset's, and the check says
+/// which dimension differs.
+#[test]
+fn model_path_is_checked_against_the_preset() {
+    let dir = crate::scratch("model-path");
+    let base = concat!(env!("CARGO_MANIFEST_DIR"), "/results/base_models/tiny-500k-2b48b23a");
+    let check = |model: &str, path: &str| {
+        let file = dir.join(format!("{model}.toml"));
+        std::fs::write(
+            &file,
+            format!(
+                "name = \"p\"\nkind = \"fine_tune\"\nseeds = [0]\n[defaults]\ninit = \"pretrained\"\n\
+                 model = \"{model}\"\nmodel_path = \"{path}\"\nmethod = \"base\"\n\
+                 countdown_max_numbers = 3\ncountdown_max_value = 9\ncountdown_max_target = 27\n"
+            ),
+        )
+        .unwrap();
+        let out = crate::repro(["check", file.to_str().unwrap()]);
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, err) = check("tiny-500k", base);
+    assert!(ok, "{err}");
+    let (ok, err) = check("tiny-1m", base);
+    assert!(!ok);
+    assert!(
+        err.contains("model_path") && err.contains("hidden_size 96 in") && err.contains("expects 128"),
+        "{err}"
+    );
+    let (ok, err) = check("tiny-500k", "/nowhere/model");
+    assert!(!ok);
+    assert!(err.contains("does not exist"), "{err}");
+}

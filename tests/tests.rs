@@ -1,6 +1,7 @@
 //! The integration test binary: one module per area.
 
 mod cli; // `repro run` / `check` / `plot` end to end, resume after kill -9, shards, locks
+mod damage; // bit flips in results and models, NaN weights, bad tokenizers; verify; pretraining resume
 mod experiment_files; // every experiments/*.toml loads; each class of bad file gets a clear error
 mod gguf_import; // SmolLM2's GGUF through `repro model import` against transformers (skips without it)
 mod model_cli; // tokenizer train → model init → generate, and their errors

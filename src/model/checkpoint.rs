@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use burn::tensor::Device;
 
 use super::config::ModelConfig;
+use super::tokenizer::Tokenizer;
 use super::transformer::Transformer;
 use super::weights::{CheckpointWeights, HostTensor, SaveDtype, write_safetensors};
 
@@ -15,8 +16,55 @@ use super::weights::{CheckpointWeights, HostTensor, SaveDtype, write_safetensors
 pub fn load(dir: &Path, device: &Device) -> Result<Transformer> {
     let config = ModelConfig::from_dir(dir)?;
     let mut weights = CheckpointWeights::open(dir, config.tie_word_embeddings)?;
-    Transformer::build(&config, &mut weights, device)
-        .with_context(|| format!("cannot load the model in {}", dir.display()))
+    let model = Transformer::build(&config, &mut weights, device)
+        .with_context(|| format!("cannot load the model in {}", dir.display()))?;
+    let mut bad = None;
+    model.visit_named(&mut |name, tensor| {
+        if bad.is_none() && tensor.data.iter().any(|v| !v.is_finite()) {
+            bad = Some(name);
+        }
+    });
+    if let Some(name) = bad {
+        anyhow::bail!(
+            "tensor {name} of {} holds NaN or infinite values: the weights are damaged",
+            dir.display()
+        );
+    }
+    Ok(model)
+}
+
+/// Loads a model folder's tokenizer and model, after checking that every token id the
+/// tokenizer can produce has a row in the model's embedding (a tokenizer from another model
+/// would otherwise index past it in the middle of a run).
+pub fn load_with_tokenizer(dir: &Path, device: &Device) -> Result<(Tokenizer, Transformer)> {
+    let (_, tokenizer) = check_folder(dir)?;
+    Ok((tokenizer, load(dir, device)?))
+}
+
+/// A model folder's config and tokenizer, checked to belong together (see
+/// `load_with_tokenizer`); the weights are not read.
+pub fn check_folder(dir: &Path) -> Result<(ModelConfig, Tokenizer)> {
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "{} is not a model folder (it {}); a model folder holds config.json, \
+             model.safetensors and tokenizer.json",
+            dir.display(),
+            if dir.exists() { "is a file" } else { "does not exist" }
+        );
+    }
+    let config = ModelConfig::from_dir(dir)?;
+    let tokenizer = Tokenizer::from_model_dir(dir)?;
+    if tokenizer.vocab_size() > config.vocab_size {
+        anyhow::bail!(
+            "{} has {} tokens but {}'s vocab_size is {}: the tokenizer belongs to another model \
+             (put the model's own tokenizer.json beside it)",
+            dir.join("tokenizer.json").display(),
+            tokenizer.vocab_size(),
+            dir.join("config.json").display(),
+            config.vocab_size
+        );
+    }
+    Ok((config, tokenizer))
 }
 
 /// Writes `config.json` and `model.safetensors` into `dir` (created if needed). The weights are

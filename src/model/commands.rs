@@ -28,18 +28,23 @@ pub struct GenerateArgs {
     /// Completions to draw.
     #[arg(long, short, default_value_t = 1)]
     pub n: usize,
-    /// 0 is greedy decoding.
+    /// Sampling temperature; 0 is greedy decoding.
     #[arg(long, default_value_t = 0.0)]
     pub temperature: f32,
+    /// Nucleus sampling: keep the most likely tokens whose probabilities sum to this (1 keeps
+    /// all).
     #[arg(long, default_value_t = 1.0)]
     pub top_p: f32,
-    /// 0 keeps every token.
+    /// Keep only the k most likely tokens; 0 keeps every token.
     #[arg(long, default_value_t = 0)]
     pub top_k: usize,
+    /// Longest completion, in tokens; a completion stops earlier at an end-of-text token.
     #[arg(long, default_value_t = 128)]
     pub max_new_tokens: usize,
+    /// Seed of the sampling (the same seed gives the same completions).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Where to run: cpu, or a GPU backend repro was built with.
     #[arg(long, default_value_t = DeviceKind::Cpu)]
     pub device: DeviceKind,
 }
@@ -52,8 +57,7 @@ pub fn generate_command(args: &GenerateArgs) -> Result<String> {
         bail!("--temperature must be ≥ 0 and --top-p in (0, 1]");
     }
     let device = args.device.device()?;
-    let tokenizer = Tokenizer::from_model_dir(&args.model)?;
-    let model = checkpoint::load(&args.model, &device)?;
+    let (tokenizer, model) = checkpoint::load_with_tokenizer(&args.model, &device)?;
     let prompt = tokenizer.encode(&args.prompt)?;
     if prompt.is_empty() {
         bail!("the prompt is empty after tokenization");

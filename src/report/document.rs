@@ -139,7 +139,7 @@ fn figures(results_dir: &Path, folder: &Path) -> String {
     let since = SystemTime::now() - Duration::from_secs(2);
     let args = PlotArgs {
         results: results_dir.to_path_buf(),
-        out: folder.to_path_buf(),
+        out: Some(folder.to_path_buf()),
         height: 10,
         branching: 3,
     };

@@ -52,8 +52,8 @@ pub struct ReportArgs {
     pub out: Option<PathBuf>,
 }
 
-/// `paper_figures/<experiment folder name>/`.
-fn default_folder(results: &Path) -> PathBuf {
+/// `paper_figures/<experiment folder name>/`: where `table`, `report` and `plot` write by default.
+pub fn default_folder(results: &Path) -> PathBuf {
     let name = results
         .file_name()
         .map_or_else(|| "results".into(), |n| n.to_string_lossy().into_owned());

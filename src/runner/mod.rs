@@ -6,11 +6,15 @@
 //! - `provenance` — version, commit, host, CPU, timestamps
 //! - `record`     — `experiment.toml`: file, profile, overrides and tolerance of the results
 //! - `diff`       — two results folders compared row by row and file by file (`repro diff`)
+//! - `integrity`  — the SHA-256 of every file a cell wrote, checked before it is skipped
+//! - `verify`     — `repro verify`: every damaged file of a results folder
 
 pub mod diff;
+pub mod integrity;
 pub mod provenance;
 pub mod record;
 pub mod summary;
+pub mod verify;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -59,10 +63,12 @@ pub fn is_complete(dir: &CellDir, seeds: &[u64], config_hash: &str) -> bool {
     };
     let want: BTreeSet<u64> = seeds.iter().copied().collect();
     let have: BTreeSet<u64> = summary.seeds.iter().copied().collect();
-    // A damaged metrics file makes the cell incomplete: it is rebuilt from the per-seed parts.
+    // A damaged file makes the cell incomplete: `run_cell` recomputes the seeds it belongs to
+    // and rebuilds the rest from the per-seed parts.
     summary.status == Status::Complete
         && summary.config_hash == config_hash
         && want == have
+        && integrity::check(&dir.root, &summary.files).is_empty()
         && metrics::read_cell_metrics(&dir.metrics()).is_ok()
 }
 
@@ -221,7 +227,14 @@ fn run_cell(
     }
     let started = Instant::now();
     let config = resolved_toml(exp.kind, cell);
+    // Seeds with a damaged file (per the previous record) are computed again from scratch.
+    let previous = Summary::read(&dir.summary()).map(|s| s.files).unwrap_or_default();
+    let damaged: BTreeSet<u64> = integrity::check(&dir.root, &previous)
+        .iter()
+        .filter_map(integrity::Damaged::seed)
+        .collect();
     let mut summary = Summary::new(provenance);
+    summary.files = previous;
     summary.experiment = exp.results_name();
     summary.cell = cell.id.clone();
     summary.label = cell.label();
@@ -235,7 +248,7 @@ fn run_cell(
     let mut rows: Vec<SeedRow> = Vec::new();
     for (k, &seed) in exp.seeds.iter().enumerate() {
         let part = dir.seed_part(seed);
-        let reusable = !force && part.is_file();
+        let reusable = !force && part.is_file() && !damaged.contains(&seed);
         let seed_rows = match reusable.then(|| metrics::read_seed_part(&part)) {
             Some(Ok(rows)) => rows,
             // A missing or unreadable part is (re)computed; parts are only ever written whole.
@@ -282,6 +295,7 @@ fn run_cell(
         cell,
         &rows,
     )?;
+    summary.files = integrity::record(&dir.root)?;
     summary.status = Status::Complete;
     summary.finished_at = Some(utc_timestamp(SystemTime::now()));
     let seconds = started.elapsed().as_secs_f64();

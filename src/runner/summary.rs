@@ -34,6 +34,10 @@ pub struct Summary {
     pub finished_at: Option<String>,
     pub wall_seconds: Option<f64>,
     pub error: Option<String>,
+    /// SHA-256 of every file the cell wrote (`runner::integrity`), keyed by path in the cell
+    /// folder; empty in summaries written before it was recorded.
+    #[serde(default)]
+    pub files: std::collections::BTreeMap<String, String>,
 }
 
 impl Summary {
@@ -51,6 +55,7 @@ impl Summary {
             finished_at: None,
             wall_seconds: None,
             error: None,
+            files: Default::default(),
         }
     }
 

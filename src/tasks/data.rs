@@ -22,10 +22,12 @@ use crate::store::write_atomic;
 /// Reads a task file of either schema.
 pub fn load(path: &Path) -> Result<Vec<Example>> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let df = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| anyhow!("{} is not a readable Parquet file: {e}", path.display()))?;
-    Reader { df: &df, path }.examples()
+    crate::store::read_guarded(path, || {
+        let df = ParquetReader::new(file)
+            .finish()
+            .map_err(|e| anyhow!("{} is not a readable Parquet file: {e}", path.display()))?;
+        Reader { df: &df, path }.examples()
+    })
 }
 
 struct Reader<'a> {

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
 
+use super::first_success::FirstSuccess;
 use super::optimizer::{AdamW, AdamWConfig};
 use crate::metrics::{SeedRow, read_seed_part, write_seed_part};
 use crate::model::weights::SaveDtype;
@@ -38,6 +39,8 @@ pub struct Position {
     pub step: u64,
     pub annotation_tokens: f64,
     pub rows: Vec<SeedRow>,
+    /// Rollouts until each training problem's first success (RL stages).
+    pub first_success: FirstSuccess,
 }
 
 /// A checkpoint read back.
@@ -47,6 +50,9 @@ pub struct Resumed {
     pub reference: Option<Transformer>,
     pub optimizer: AdamW,
 }
+
+/// The first-success counts' file in a checkpoint folder.
+const FIRST_SUCCESS: &str = "first_success.toml";
 
 /// Writes a checkpoint into `work` and makes it the latest.
 pub fn save(
@@ -74,6 +80,10 @@ pub fn save(
         position.annotation_tokens
     );
     crate::store::write_text(&dir.join("state.toml"), &state)?;
+    crate::store::write_text(
+        &dir.join(FIRST_SUCCESS),
+        &position.first_success.to_toml(),
+    )?;
     crate::store::write_text(&work.join("LATEST"), &name)?;
     for entry in std::fs::read_dir(work)?.flatten() {
         let path = entry.path();
@@ -119,12 +129,22 @@ pub fn load_latest(
         .and_then(|v| v.as_float())
         .unwrap_or(0.0);
     let reference_dir = dir.join("reference");
+    let first_success_path = dir.join(FIRST_SUCCESS);
+    let first_success = match std::fs::read_to_string(&first_success_path) {
+        Ok(text) => FirstSuccess::from_toml(&text, &first_success_path.display().to_string())?,
+        // Checkpoints written before the counts existed.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => FirstSuccess::default(),
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read {}", first_success_path.display()));
+        }
+    };
     Ok(Some(Resumed {
         position: Position {
             stage,
             step,
             annotation_tokens,
             rows: read_seed_part(&dir.join("rows.parquet"))?,
+            first_success,
         },
         model: checkpoint::load(&dir.join("model"), device)?,
         reference: if reference_dir.exists() {

@@ -10,7 +10,6 @@ use anyhow::{Result, bail};
 
 use super::eval::{EvalOptions, evaluate};
 use crate::model::sampling::Sampling;
-use crate::model::tokenizer::Tokenizer;
 use crate::model::{DeviceKind, checkpoint};
 use crate::tasks::commands::GeneratedTask;
 use crate::tasks::example::Example;
@@ -36,18 +35,23 @@ pub struct EvalArgs {
     /// Completions per problem; above 1, sampled at --temperature (mean@k and pass@k).
     #[arg(long, default_value_t = 1)]
     pub samples: usize,
-    /// 0 is greedy (the paper's protocol).
+    /// Sampling temperature; 0 is greedy (the paper's protocol).
     #[arg(long, default_value_t = 0.0)]
     pub temperature: f32,
+    /// Nucleus sampling: keep the most likely tokens whose probabilities sum to this (1 keeps
+    /// all; used only when sampling).
     #[arg(long, default_value_t = 1.0)]
     pub top_p: f32,
+    /// Longest completion, in tokens; a completion stops earlier at an end-of-text token.
     #[arg(long, default_value_t = 1024)]
     pub max_new_tokens: usize,
-    /// Prompts decoded together.
+    /// Prompts decoded together (memory against speed; the results do not depend on it).
     #[arg(long, default_value_t = 32)]
     pub batch: usize,
+    /// Seed of the sampling (the same seed gives the same completions).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Where to run: cpu, or a GPU backend repro was built with.
     #[arg(long, default_value_t = DeviceKind::Cpu)]
     pub device: DeviceKind,
     /// Write every completion and its reward to this Parquet file.
@@ -81,8 +85,7 @@ pub fn eval_command(args: &EvalArgs) -> Result<String> {
         examples.truncate(limit);
     }
     let device = args.device.device()?;
-    let tokenizer = Tokenizer::from_model_dir(&args.model)?;
-    let model = checkpoint::load(&args.model, &device)?;
+    let (tokenizer, model) = checkpoint::load_with_tokenizer(&args.model, &device)?;
     let options = EvalOptions {
         max_new_tokens: args.max_new_tokens,
         batch_size: args.batch,

@@ -105,6 +105,16 @@ const PARAMS: &[Param] = &[
         default: Default::Str("models"),
         doc: "folder holding the paper's models as Hugging Face folders (models/Qwen2.5-0.5B, ...)",
     },
+    Param {
+        name: "model_path",
+        kind: Kind::Text,
+        default: Default::Str(""),
+        doc: "a model folder to start from instead of the preset's usual weights (config.json, \
+              model.safetensors, tokenizer.json: a Hugging Face folder, `repro model import`'s \
+              output or a committed base model in results/base_models), or a llama.cpp .gguf \
+              file (imported once into <results>/base_models/imported/); `model` names its \
+              preset, whose shapes it must have; needs init = \"pretrained\"",
+    },
     int(
         "pretrain_steps",
         1,
@@ -440,8 +450,10 @@ impl FineTuneConfig {
             _ => HintReduction::TokenMean,
         };
         let model = cell.get("model").as_str().to_string();
+        let model_path = cell.get("model_path").as_str();
         let init = match cell.get("init").as_str() {
             "random" => Init::Random,
+            _ if !model_path.is_empty() => Init::Checkpoint(model_path.into()),
             _ if presets::is_tiny(&model) => Init::Pretrained(super::pretrain::PretrainConfig {
                 model: model.clone(),
                 tokenizer: match cell.get("tokenizer").as_str() {
@@ -590,6 +602,32 @@ pub fn scale_down(
     }
 }
 
+/// Whether a `model_path` names a llama.cpp GGUF file (imported into a model folder before use).
+pub fn is_gguf(path: &std::path::Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
+}
+
+/// A model folder (or GGUF file) is complete and has the shapes of preset `model` (checked before a run, and
+/// again when a seed loads it).
+pub fn check_model_folder(model: &str, dir: &std::path::Path) -> anyhow::Result<()> {
+    if is_gguf(dir) {
+        let file = crate::model::gguf::GgufFile::open(dir)?;
+        let config = crate::model::gguf::hparams::model_config(&file)
+            .map_err(|e| e.context(format!("in {}", dir.display())))?;
+        return presets::check_folder(model, &config, dir);
+    }
+    let (config, _) = crate::model::checkpoint::check_folder(dir)?;
+    presets::check_folder(model, &config, &dir.join("config.json"))?;
+    let weights = ["model.safetensors", "model.safetensors.index.json"];
+    if !weights.iter().any(|w| dir.join(w).exists()) {
+        anyhow::bail!(
+            "{} is missing: a model folder needs its weights (or their index)",
+            dir.join(weights[0]).display()
+        );
+    }
+    Ok(())
+}
+
 /// Checks that involve several parameters of one cell (run by `repro check` and `repro run`).
 pub fn check_cell(cell: &Cell) -> Result<(), (&'static str, String)> {
     let config = FineTuneConfig::from_cell(cell, 0);
@@ -638,6 +676,17 @@ pub fn check_cell(cell: &Cell) -> Result<(), (&'static str, String)> {
                 config.model
             ),
         ));
+    }
+    let model_path = cell.get("model_path").as_str();
+    if !model_path.is_empty() {
+        if config.init == Init::Random {
+            return Err((
+                "model_path",
+                "a model folder is a starting point: set init = \"pretrained\" with it".into(),
+            ));
+        }
+        check_model_folder(&config.model, std::path::Path::new(model_path))
+            .map_err(|e| ("model_path", format!("{e:#}")))?;
     }
     if matches!(config.init, Init::Pretrained(_))
         && (config.task == "logic" || config.benchmarks == Benchmarks::Generated)

@@ -11,6 +11,7 @@
 //! - `sft` — one SFT step and the cosine-with-warmup learning rate
 //! - `commands` — `repro eval`
 //! - `eval` — greedy pass@1 with the official rewards
+//! - `first_success` — rollouts until each training problem's first correct answer
 //! - `probe`, `probe_command` — the competence curve (pass@k against the hint fraction), `repro probe`
 
 pub mod benchmarks;
@@ -19,6 +20,7 @@ pub mod commands;
 pub mod config;
 pub mod data;
 pub mod eval;
+pub mod first_success;
 pub mod optimizer;
 pub mod preflight;
 pub mod pretrain;

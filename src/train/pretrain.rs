@@ -8,7 +8,9 @@
 //!
 //! Base models are cached in `<results>/base_models/<preset>-<recipe hash>/` and shared by every
 //! experiment under the same results root; a finished one is never trained again, and cells
-//! that need the same one while it is being trained wait for it (a file lock).
+//! that need the same one while it is being trained wait for it (a file lock). A pretraining
+//! run keeps about ten checkpoints' worth of progress in `<folder>.work/` (the latest only): a
+//! killed run continues from there, to the same bytes.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,7 @@ use burn::module::Module;
 use burn::tensor::Device;
 use sha2::{Digest, Sha256};
 
+use super::checkpoint;
 use super::optimizer::{AdamW, AdamWConfig};
 use super::sft::{SftConfig, sft_step};
 use crate::metrics::SeedRow;
@@ -137,16 +140,29 @@ pub fn base_model(
         std::fs::remove_dir_all(&partial)
             .with_context(|| format!("cannot clear {}", partial.display()))?;
     }
-    pretrain(config, &partial, device, progress)?;
+    let work = root.join(format!("{}.work", config.folder_name()));
+    pretrain(config, &partial, &work, device, progress)?;
     std::fs::rename(&partial, &dir)
         .with_context(|| format!("cannot move the base model into {}", dir.display()))?;
+    if work.exists() {
+        std::fs::remove_dir_all(&work)
+            .with_context(|| format!("cannot remove {}", work.display()))?;
+    }
     Ok(dir)
 }
 
+/// Steps between two checkpoints of a pretraining run: about ten per run.
+fn checkpoint_every(total: u64) -> u64 {
+    (total / 10).max(1)
+}
+
 /// Trains the tokenizer and the model and writes them, the loss curve and the recipe to `out`.
+/// Checkpoints go to `work` (as a fine-tuning seed's do, `train::checkpoint`), so a killed run
+/// continues from its last one and ends with the same bytes as a run never stopped.
 fn pretrain(
     config: &PretrainConfig,
     out: &Path,
+    work: &Path,
     device: &Device,
     progress: &mut dyn FnMut(f64),
 ) -> Result<()> {
@@ -160,11 +176,18 @@ fn pretrain(
         .context("the corpus tokenizer has no end-of-text token")?;
     let shape = presets::by_name(&config.model)?.with_vocab(tokenizer.vocab_size(), eos);
     let autodiff = device.clone().autodiff();
-    let mut model = Transformer::build(&shape, &mut RandomInit::new(0), &autodiff)?;
-    let mut optimizer = AdamW::new(sft.optimizer);
-    let mut rows = Vec::new();
     let total = sft.total_steps(documents.len());
-    for step in 0..total {
+    let (mut model, mut optimizer, mut rows, first) =
+        match checkpoint::load_latest(work, &autodiff, device, |_| sft.optimizer)? {
+            Some(r) => (r.model, r.optimizer, r.position.rows, r.position.step),
+            None => (
+                Transformer::build(&shape, &mut RandomInit::new(0), &autodiff)?,
+                AdamW::new(sft.optimizer),
+                Vec::new(),
+                0,
+            ),
+        };
+    for step in first..total {
         let m = sft_step(
             &mut model,
             &mut optimizer,
@@ -183,6 +206,16 @@ fn pretrain(
             );
         }
         rows.push(SeedRow::new(0, m.step, "pretrain_loss", m.loss));
+        if m.step % checkpoint_every(total) == 0 && m.step < total {
+            let position = checkpoint::Position {
+                stage: checkpoint::Stage::Sft,
+                step: m.step,
+                annotation_tokens: 0.0,
+                rows: rows.clone(),
+                first_success: Default::default(),
+            };
+            checkpoint::save(work, &position, &model, None, &optimizer)?;
+        }
         progress(m.step as f64 / total as f64);
     }
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;

@@ -8,7 +8,6 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 
 use super::probe::{CurvePoint, FRACTIONS, ProbeOptions, competence_curve};
-use crate::model::tokenizer::Tokenizer;
 use crate::model::{DeviceKind, checkpoint};
 use crate::tasks::commands::GeneratedTask;
 use crate::tasks::example::Example;
@@ -115,8 +114,7 @@ pub fn probe_command(args: &ProbeArgs) -> Result<String> {
     let problems = describe_problems(args);
     for dir in &args.model {
         let started = Instant::now();
-        let tokenizer = Tokenizer::from_model_dir(dir)?;
-        let model = checkpoint::load(dir, &device)?;
+        let (tokenizer, model) = checkpoint::load_with_tokenizer(dir, &device)?;
         let curve =
             competence_curve(&model, &tokenizer, &examples, &FRACTIONS, &options, &device)?;
         let label = CurveLabel {

@@ -24,6 +24,7 @@ use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::data::batch_indices;
+use super::first_success::PromptOutcome;
 use super::optimizer::{AdamW, AdamWConfig};
 use crate::algo::grpo::group_advantages;
 use crate::algo::hint::{MAX_SEGMENTS, segment_boundaries};
@@ -117,6 +118,10 @@ pub struct StepMetrics {
     pub response_length: f64,
     /// Fraction of groups whose rewards are all equal (zero advantage).
     pub equal_reward_groups: f64,
+    /// Fraction of groups with at least one correct rollout (hinted or not).
+    pub solved_groups: f64,
+    /// Per prompt: which rollouts were correct, and whether it was hinted.
+    pub outcomes: Vec<PromptOutcome>,
     pub grad_norm: f64,
     pub lr: f64,
     pub tokens_per_second: f64,
@@ -313,6 +318,15 @@ pub fn rl_step(
     }
 
     let groups: Vec<&[f32]> = rewards.chunks(n).collect();
+    let outcomes: Vec<PromptOutcome> = prompts
+        .iter()
+        .zip(&groups)
+        .map(|((index, _, hint_ids, _), group)| PromptOutcome {
+            problem: *index,
+            hinted: !hint_ids.is_empty(),
+            correct: group.iter().map(|&r| r >= 1.0).collect(),
+        })
+        .collect();
     let generated: usize = completions.iter().map(|c| c.tokens.len()).sum();
     let scored_tokens: usize = sequences.iter().map(|s| s.tokens.len()).sum();
     let seconds = started.elapsed().as_secs_f64();
@@ -338,6 +352,12 @@ pub fn rl_step(
             .filter(|g| g.iter().all(|&r| r == g[0]))
             .count() as f64
             / groups.len() as f64,
+        solved_groups: outcomes
+            .iter()
+            .filter(|o| o.correct.contains(&true))
+            .count() as f64
+            / outcomes.len() as f64,
+        outcomes,
         grad_norm: totals.grad_norm / totals.updates.max(1) as f64,
         lr: config.lr,
         tokens_per_second: (generated + scored_tokens) as f64 / seconds,

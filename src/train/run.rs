@@ -18,6 +18,7 @@ use burn::module::Module;
 use super::checkpoint::{self, Position, Stage};
 use super::config::{Benchmarks, FineTuneConfig, Init};
 use super::eval::{EvalOptions, EvalResult, evaluate};
+use super::first_success::FirstSuccess;
 use super::optimizer::AdamW;
 use super::rl::{RlState, StepMetrics, rl_step};
 use super::sft::sft_step;
@@ -38,6 +39,12 @@ pub mod metric {
     pub const TEST_REWARD: &str = "test_reward";
     /// Fraction correct over `eval_samples` sampled completions per problem (final model only).
     pub const TEST_MEAN_AT_K: &str = "test_mean_at_k";
+    /// Fraction of training problems answered correctly without a hint at least once so far.
+    pub const SOLVED_PROBLEMS: &str = "solved_problems";
+    /// Rollouts spent per first unhinted success (`train::first_success`).
+    pub const ROLLOUTS_PER_FIRST_SUCCESS: &str = "rollouts_per_first_success";
+    /// 1 when no training problem has been solved yet (the rate is then a lower bound).
+    pub const FIRST_SUCCESS_CENSORED: &str = "first_success_censored";
     /// Annotation (solution) tokens consumed so far: hint tokens in RL, target tokens in SFT.
     pub const ANNOTATION_TOKENS: &str = "annotation_tokens";
 
@@ -95,7 +102,14 @@ pub fn run_seed(
                 progress(f * PRETRAIN_PROGRESS_SHARE);
             },
         )?),
-        Init::Checkpoint(dir) => Some(dir.clone()),
+        Init::Checkpoint(path) => {
+            super::config::check_model_folder(&config.model, path)?;
+            Some(if super::config::is_gguf(path) {
+                imported(path, &dirs.base_models)?
+            } else {
+                path.clone()
+            })
+        }
     };
     let mut progress = |f: f64| match pretrained_here {
         true => progress(PRETRAIN_PROGRESS_SHARE + (1.0 - PRETRAIN_PROGRESS_SHARE) * f),
@@ -183,6 +197,7 @@ pub fn run_seed(
                     step: 0,
                     annotation_tokens: 0.0,
                     rows,
+                    first_success: FirstSuccess::new(train.len()),
                 },
                 model,
                 None,
@@ -248,14 +263,23 @@ pub fn run_seed(
             reference,
             optimizer,
         };
+        if position.first_success.spent.len() != train.len() {
+            position.first_success = FirstSuccess::new(train.len());
+        }
         for step in position.step..rl_steps {
             let m = rl_step(&mut state, &config.rl, &tokenizer, &train, step, &device)?;
             position.annotation_tokens += m.hint_tokens;
+            position.first_success.record(&m.outcomes);
             position
                 .rows
                 .extend(step_rows(seed, &m, position.annotation_tokens));
             if m.step % config.test_freq == 0 || m.step == rl_steps {
                 last_eval = Some(evaluate_at(&state.model, m.step, &mut position.rows)?);
+                position.rows.extend(first_success_rows(
+                    seed,
+                    m.step,
+                    &position.first_success,
+                ));
             }
             position.step = m.step;
             if due(m.step, rl_steps) {
@@ -369,6 +393,7 @@ fn step_rows(seed: u64, m: &StepMetrics, annotation_tokens: f64) -> Vec<SeedRow>
         (metric::ANNOTATION_TOKENS, annotation_tokens),
         ("response_length", m.response_length),
         ("equal_reward_groups", m.equal_reward_groups),
+        ("solved_groups", m.solved_groups),
         ("grad_norm", m.grad_norm),
         ("lr", m.lr),
         ("tokens_per_second", m.tokens_per_second),
@@ -377,6 +402,42 @@ fn step_rows(seed: u64, m: &StepMetrics, annotation_tokens: f64) -> Vec<SeedRow>
     .into_iter()
     .map(|(name, value)| SeedRow::new(seed, m.step, name, value))
     .collect()
+}
+
+/// The model folder of a GGUF file: `<base_models>/imported/<file stem>-<hash>/`, imported
+/// on first use (the weights' hash in the name, so two different files never share a folder).
+fn imported(gguf: &std::path::Path, base_models: &std::path::Path) -> Result<PathBuf> {
+    let hash = crate::runner::integrity::hash_file(gguf)?;
+    let stem = gguf.file_stem().map_or("model".into(), |s| s.to_string_lossy());
+    let dir = base_models
+        .join("imported")
+        .join(format!("{stem}-{}", &hash[..8]));
+    // `import` writes config.json last: a folder with one is complete.
+    if !dir.join("config.json").exists() {
+        crate::model::gguf::import::import(gguf, &dir)?;
+    }
+    Ok(dir)
+}
+
+/// The first-success summary at `step` (`train::first_success`); the median only where more
+/// than half of the problems are solved.
+fn first_success_rows(seed: u64, step: u64, tracker: &FirstSuccess) -> Vec<SeedRow> {
+    let s = tracker.summary();
+    let mut rows: Vec<SeedRow> = [
+        (metric::SOLVED_PROBLEMS, s.solved),
+        ("solved_problems_any", s.solved_any),
+        (metric::ROLLOUTS_PER_FIRST_SUCCESS, s.rollouts_per_success),
+        (metric::FIRST_SUCCESS_CENSORED, f64::from(u8::from(s.censored))),
+        ("first_success_exposure", s.exposure),
+        ("first_success_events", s.events),
+    ]
+    .into_iter()
+    .map(|(name, value)| SeedRow::new(seed, step, name, value))
+    .collect();
+    if s.median.is_finite() {
+        rows.push(SeedRow::new(seed, step, "first_success_median", s.median));
+    }
+    rows
 }
 
 /// Training and test problems of `task`: the official files in `data_dir`, or generated ones
