@@ -121,14 +121,14 @@ pub fn points(cells: &[CellMetrics]) -> (Points, Points) {
 pub struct Fit {
     pub method: &'static str,
     pub horizons: Vec<i64>,
-    /// d ln(rollouts) / d H.
-    pub slope_per_level: f64,
+    /// d ln(rollouts) / d H (`None`: fewer than two uncensored horizons, nothing to fit).
+    pub slope_per_level: Option<f64>,
     /// d ln(rollouts) / d ln H.
-    pub loglog_degree: f64,
+    pub loglog_degree: Option<f64>,
     pub censored_horizons: Vec<i64>,
 }
 
-/// Fits of every RL method with at least two uncensored horizons.
+/// Fits of every RL method (slopes only where two or more horizons are uncensored).
 pub fn fits(rollouts: &Points) -> Vec<Fit> {
     let mut fits = Vec::new();
     for (&method, by_h) in rollouts {
@@ -137,16 +137,14 @@ pub fn fits(rollouts: &Points) -> Vec<Fit> {
             .filter(|(h, p)| **h >= 1 && p.censored == 0 && p.center > 0.0)
             .map(|(h, p)| (*h, p.center.ln()))
             .collect();
-        if kept.len() < 2 {
-            continue;
-        }
         let linear: Vec<(f64, f64)> = kept.iter().map(|&(h, y)| (h as f64, y)).collect();
         let loglog: Vec<(f64, f64)> = kept.iter().map(|&(h, y)| ((h as f64).ln(), y)).collect();
+        let fit = |points: &[(f64, f64)]| (points.len() >= 2).then(|| linear_fit(points).1);
         fits.push(Fit {
             method,
             horizons: kept.iter().map(|k| k.0).collect(),
-            slope_per_level: linear_fit(&linear).1,
-            loglog_degree: linear_fit(&loglog).1,
+            slope_per_level: fit(&linear),
+            loglog_degree: fit(&loglog),
             censored_horizons: by_h
                 .iter()
                 .filter(|(_, p)| p.censored > 0)
@@ -174,22 +172,26 @@ fn write_fit(fits: &[Fit], out: &Path) -> Result<PathBuf> {
         "method", "horizons", "d ln / d H", "× / level", "degree"
     );
     let join = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(" ");
+    let number = |v: Option<f64>, digits: usize| {
+        v.map_or("not fitted".to_string(), |v| format!("{v:.digits$}"))
+    };
     for fit in fits {
         let horizons = join(&fit.horizons);
-        let growth = fit.slope_per_level.exp();
+        let growth = fit.slope_per_level.map(f64::exp);
         println!(
-            "{:<8} {horizons:>9} {:>11.3} {growth:>10.2} {:>8.2}  {}",
+            "{:<8} {horizons:>9} {:>11} {:>10} {:>8}  {}",
             fit.method,
-            fit.slope_per_level,
-            fit.loglog_degree,
+            number(fit.slope_per_level, 3),
+            number(growth, 2),
+            number(fit.loglog_degree, 2),
             join(&fit.censored_horizons)
         );
         writer.write_record([
             fit.method.to_string(),
             horizons,
-            format!("{:.4}", fit.slope_per_level),
-            format!("{growth:.3}"),
-            format!("{:.3}", fit.loglog_degree),
+            number(fit.slope_per_level, 4),
+            number(growth, 3),
+            number(fit.loglog_degree, 3),
             join(&fit.censored_horizons),
         ])?;
     }
@@ -468,9 +470,9 @@ mod tests {
         let rft = fits.iter().find(|f| f.method == "rft").unwrap();
         assert_eq!(rft.horizons, vec![1, 2, 3]);
         assert_eq!(rft.censored_horizons, vec![4]);
-        assert!((rft.slope_per_level - 4f64.ln()).abs() < 1e-9, "{rft:?}");
+        assert!((rft.slope_per_level.unwrap() - 4f64.ln()).abs() < 1e-9, "{rft:?}");
         let uft = fits.iter().find(|f| f.method == "uft").unwrap();
-        assert!((uft.loglog_degree - 2.0).abs() < 1e-9, "{uft:?}");
+        assert!((uft.loglog_degree.unwrap() - 2.0).abs() < 1e-9, "{uft:?}");
 
         let out = std::env::temp_dir().join(format!("repro-horizon-plot-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out);
@@ -489,6 +491,19 @@ mod tests {
         let csv = std::fs::read_to_string(out.join("horizon_fit.csv")).unwrap();
         assert!(csv.lines().nth(1).unwrap().starts_with("rft,1 2 3,1.3863,4.000"), "{csv}");
         std::fs::remove_dir_all(&out).unwrap();
+    }
+
+    #[test]
+    fn a_method_censored_beyond_one_horizon_is_listed_but_not_fitted() {
+        let cells = vec![
+            cell("rft", 3, &[Some(40.0)]),
+            cell("rft", 4, &[None]),
+            cell("rft", 5, &[None]),
+        ];
+        let fits = fits(&points(&cells).1);
+        assert_eq!(fits.len(), 1);
+        assert_eq!(fits[0].slope_per_level, None);
+        assert_eq!(fits[0].censored_horizons, vec![3, 4]);
     }
 
     #[test]

@@ -189,7 +189,9 @@ where
             .collect();
         let lower_style = BLACK.stroke_width(2);
         let upper_style = RGBColor(120, 120, 120).stroke_width(2);
-        let budget_style = RGBColor(160, 160, 160).stroke_width(1);
+        // The budget in a colour of its own, thick and dash-dotted: a thin grey line vanishes
+        // among the grid lines.
+        let budget_style = RGBColor(184, 134, 11).stroke_width(3);
         let lower: Vec<(f64, f64)> = lower.into_iter().filter(|p| p.1 >= 1.0).collect();
         let budget = vec![(0.5, sc.budget), (h_max as f64 + 0.5, sc.budget)];
         let lower_series =
@@ -206,10 +208,11 @@ where
                 .label("Thm 4.3 (E.1): UFT bound (BH + N)·T")
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], upper_style));
         }
-        let budget_series = drawing(chart.draw_series(LineSeries::new(budget, budget_style)))?;
+        let budget_series =
+            drawing(chart.draw_series(DashedLineSeries::new(budget, 14, 6, budget_style)))?;
         if i == 0 {
             budget_series
-                .label("exploration budget")
+                .label(format!("exploration budget ({:.0e})", sc.budget))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], budget_style));
         }
 
@@ -249,8 +252,10 @@ where
                 TriangleMarker::new((*h, floor(p.median)), 8, color.stroke_width(2))
             })))?;
         }
+        // Upper right: above the curves and right of Theorem 4.3's bound, which leaves the
+        // axis after H = 3.
         if i == 0 {
-            draw_legend(&mut chart)?;
+            draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
     }
     drawing(root.present())?;
@@ -260,6 +265,7 @@ where
 /// The legend, in the upper left corner where both figures have empty space.
 fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
@@ -267,7 +273,7 @@ where
     drawing(
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(position)
             .label_font(("sans-serif", 15))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
@@ -401,7 +407,7 @@ where
                 PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
             });
         }
-        draw_legend(&mut chart)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     }
     drawing(root.present())?;
     Ok(())

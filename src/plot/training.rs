@@ -262,6 +262,25 @@ pub(super) fn marked(steps: &[u64]) -> Vec<u64> {
     every.map(|(_, &s)| s).collect()
 }
 
+/// A sentence naming the lines of a panel that lie exactly on one another (only the last drawn
+/// would be visible), or `None`.
+pub(super) fn overlap_note(panel: &Panel) -> Option<String> {
+    let mut groups: Vec<(Vec<(u64, u64)>, Vec<&'static str>)> = Vec::new();
+    for line in panel.lines.iter().filter(|l| !l.flat) {
+        let key: Vec<(u64, u64)> = line.curve.iter().map(|(&x, v)| (x, v.0.to_bits())).collect();
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(group) => group.1.push(style(line.method).label),
+            None => groups.push((key, vec![style(line.method).label])),
+        }
+    }
+    let shared: Vec<String> = groups
+        .into_iter()
+        .filter(|g| g.1.len() > 1)
+        .map(|g| g.1.join(", "))
+        .collect();
+    (!shared.is_empty()).then(|| format!("identical, drawn over one another: {}", shared.join("; ")))
+}
+
 /// The legend of some panels: their methods in `ORDER`, then the paper's hollow marker if drawn.
 pub(super) fn legend_of(panels: &[Panel]) -> Vec<LegendEntry> {
     let present: BTreeSet<&str> = panels
@@ -377,6 +396,20 @@ where
             .iter()
             .map(|&(m, v)| marker((x_max, v), m, 7.0, true));
         drawing(chart.draw_series(hollow))?;
+        if let Some(note) = overlap_note(panel) {
+            let style = ("sans-serif", 15).into_text_style(area).color(&BLACK);
+            let (xs, ys) = chart.plotting_area().get_pixel_range();
+            let (w, h) = drawing(area.estimate_text_size(&note, &style))?;
+            let at = (xs.start + 8, ys.start + 6);
+            let (w, h) = (w as i32, h as i32);
+            let area_origin = area.get_base_pixel();
+            let (x, y) = (at.0 - area_origin.0, at.1 - area_origin.1);
+            drawing(area.draw(&Rectangle::new(
+                [(x - 4, y - 3), (x + w + 4, y + h + 3)],
+                WHITE.mix(0.9).filled(),
+            )))?;
+            drawing(area.draw_text(&note, &style, (x, y)))?;
+        }
     }
     drawing(root.present())?;
     Ok(())
