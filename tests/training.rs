@@ -358,6 +358,23 @@ fn a_fine_tune_experiment_runs_every_stage_from_one_file() {
 }
 
 #[test]
+fn one_rollout_and_a_zero_limit_are_rejected_before_a_run() {
+    let dir = crate::scratch("fine-tune-check-rollouts");
+    let file = write_fine_tune(&dir, "[sweep]\nmethod = [\"rft\"]\nrollouts = [1]\n");
+    let output = crate::repro(["check", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("rollouts") && stderr.contains("every GRPO advantage 0"), "{stderr}");
+    let file = write_fine_tune(&dir, "[sweep]\nmethod = [\"rft\"]\n");
+    for flag in ["--limit", "--steps"] {
+        let output = crate::repro(["check", file.to_str().unwrap(), flag, "0"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{flag} 0 accepted");
+        assert!(stderr.contains("0 is not in 1.."), "{stderr}");
+    }
+}
+
+#[test]
 fn inconsistent_batch_sizes_are_rejected_by_check() {
     let dir = crate::scratch("fine-tune-check");
     let file = write_fine_tune(

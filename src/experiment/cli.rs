@@ -19,10 +19,10 @@ pub struct ExperimentArgs {
     pub set: Vec<String>,
     /// Smoke run: at most N training steps (fine_tune: RL and SFT steps; T_hint and the
     /// evaluation interval shrink in proportion). Recorded, and written to its own folder.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
     pub steps: Option<i64>,
     /// Smoke run: at most N test problems per evaluation.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
     pub limit: Option<i64>,
 }
 

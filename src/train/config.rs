@@ -636,6 +636,14 @@ pub fn check_cell(cell: &Cell) -> Result<(), (&'static str, String)> {
             .rl
             .validate(config.train_size)
             .map_err(|e| ("prompts_per_step", e.to_string()))?;
+        if config.rl.rollouts == 1 {
+            return Err((
+                "rollouts",
+                "one rollout per prompt makes every GRPO advantage 0 (a group is normalised \
+                 against itself), so RL would learn nothing: use at least 2"
+                    .into(),
+            ));
+        }
     }
     if config.runs_sft() {
         config
