@@ -112,6 +112,10 @@ enum Command {
         /// without it, the file's own reference answers are scored.
         #[arg(long)]
         completions: Option<PathBuf>,
+        /// Also write one row per completion (index, data_source, score, verdict, rule, answer,
+        /// completion): Parquet, or JSON lines when the name ends in .jsonl.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Evaluate a model folder (repro's or a Hugging Face checkpoint) on a task: greedy pass@1 as
     /// the paper does, or sampled mean@k and pass@k.
@@ -350,8 +354,17 @@ fn run(cli: Cli) -> Result<()> {
             print!("{}", task_commands::inspect(&file)?);
             Ok(())
         }
-        Command::Score { data, completions } => {
-            print!("{}", task_commands::score(&data, completions.as_deref())?);
+        Command::Score {
+            data,
+            completions,
+            out,
+        } => {
+            let report = task_commands::score(&data, completions.as_deref())?;
+            print!("{report}");
+            if let Some(out) = out {
+                report.write(&out)?;
+                eprintln!("wrote {} rows to {}", report.scores.len(), out.display());
+            }
             Ok(())
         }
         Command::Eval(args) => {

@@ -128,6 +128,33 @@ pub fn write_samples(path: &Path, samples: &[crate::train::eval::SampleRecord]) 
     write_parquet(path, &mut df)
 }
 
+/// Writes `repro score --out`'s records (atomically): index, data_source, score, verdict, rule,
+/// answer (null when none), completion.
+pub fn write_scores(path: &Path, scores: &[crate::tasks::commands::CompletionScore]) -> Result<()> {
+    let text = |f: fn(&crate::tasks::commands::CompletionScore) -> &str| -> Vec<&str> {
+        scores.iter().map(f).collect()
+    };
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new(
+            "index".into(),
+            scores.iter().map(|s| s.index as u64).collect::<Vec<_>>(),
+        ),
+        Column::new("data_source".into(), text(|s| s.data_source.as_str())),
+        Column::new(
+            "score".into(),
+            scores.iter().map(|s| s.score).collect::<Vec<_>>(),
+        ),
+        Column::new("verdict".into(), text(|s| s.verdict)),
+        Column::new("rule".into(), text(|s| s.rule)),
+        Column::new(
+            "answer".into(),
+            scores.iter().map(|s| s.answer.as_deref()).collect::<Vec<_>>(),
+        ),
+        Column::new("completion".into(), text(|s| s.completion.as_str())),
+    ])?;
+    write_parquet(path, &mut df)
+}
+
 /// Writes one seed's rows (atomically).
 pub fn write_seed_part(path: &Path, rows: &[SeedRow]) -> Result<()> {
     write_parquet(path, &mut seed_frame(rows)?)

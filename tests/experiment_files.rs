@@ -160,6 +160,8 @@ fn out_of_range_values_are_rejected() {
         "{HEADER}[method_options.uft_cosine]\np_high = 1.5\n"
     ));
     assert!(e.message.contains("out of range"), "{e}");
+    let e = error(&format!("{HEADER}[defaults]\nbeta = 1e308\n"));
+    assert!(e.message.starts_with("1e308 is out of range"), "{e}");
     let e = error("name = \"t\"\nkind = \"tree_search\"\nseeds = [-1]\n");
     assert!(e.message.contains("not a non-negative integer"), "{e}");
 }
@@ -196,6 +198,8 @@ fn missing_required_keys_and_invalid_toml() {
     assert!(e.line.is_some());
     let e = error("name = \"has space\"\nkind = \"tree_search\"\nseeds = [0]\n");
     assert_eq!(e.key, "name");
+    let e = error(&format!("{HEADER}\n[defaults]\nheight = 2\nheight = 3\n"));
+    assert!(e.message.contains("duplicate key `height`"), "{e}");
 }
 
 #[test]

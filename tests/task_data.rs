@@ -175,3 +175,73 @@ fn default_generated_test_files_match_their_published_checksums() {
         assert_eq!(digest, expected, "{task:?}");
     }
 }
+
+/// `repro score --out` writes one row per completion, and its scores are `repro eval`'s own for
+/// the same completions (eval's samples file, fed back as JSON lines).
+#[test]
+fn score_out_round_trips_eval_samples() {
+    use polars::prelude::{ParquetReader, SerReader};
+    let dir = crate::scratch("score-out");
+    let data = dir.join("countdown.parquet");
+    let generated = crate::repro(["data", "generate", "countdown", "-n", "4", "--seed", "1", "-o", data.to_str().unwrap()]);
+    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    let samples = dir.join("samples.parquet");
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/parity/llama");
+    let eval = crate::repro([
+        "eval", "--model", model, "--data", data.to_str().unwrap(), "--max-new-tokens", "6",
+        "--out", samples.to_str().unwrap(),
+    ]);
+    assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
+    let read = |path: &std::path::Path| {
+        ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap()
+    };
+    let frame = read(&samples);
+    let problems: Vec<u64> = frame.column("problem").unwrap().u64().unwrap().into_no_null_iter().collect();
+    let completions: Vec<String> = frame
+        .column("completion").unwrap().str().map(|c| (0..c.len()).map(|i| c.get(i).unwrap_or_default().to_string()).collect()).unwrap();
+    let rewards: Vec<f64> = frame.column("reward").unwrap().f64().unwrap().into_no_null_iter().collect();
+    // The eval's completions, then the data's own reference answer for row 0 (a correct score).
+    let reference = repro::tasks::data::load(&data).unwrap()[0].answer.clone().unwrap();
+    let mut lines: Vec<String> = problems
+        .iter()
+        .zip(&completions)
+        .map(|(i, c)| serde_json::json!({"index": i, "completion": c}).to_string())
+        .collect();
+    lines.push(serde_json::json!({"index": 0, "completion": reference}).to_string());
+    let jsonl = dir.join("completions.jsonl");
+    std::fs::write(&jsonl, lines.join("\n")).unwrap();
+
+    for out in ["scores.parquet", "scores.jsonl"] {
+        let out = dir.join(out);
+        let scored = crate::repro([
+            "score", "--data", data.to_str().unwrap(), "--completions", jsonl.to_str().unwrap(),
+            "--out", out.to_str().unwrap(),
+        ]);
+        assert!(scored.status.success(), "{}", String::from_utf8_lossy(&scored.stderr));
+        let (scores, indices, verdicts): (Vec<f64>, Vec<u64>, Vec<String>) =
+            if out.extension().unwrap() == "jsonl" {
+                let rows: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+                    .unwrap()
+                    .lines()
+                    .map(|l| serde_json::from_str(l).unwrap())
+                    .collect();
+                (
+                    rows.iter().map(|r| r["score"].as_f64().unwrap()).collect(),
+                    rows.iter().map(|r| r["index"].as_u64().unwrap()).collect(),
+                    rows.iter().map(|r| r["verdict"].as_str().unwrap().to_string()).collect(),
+                )
+            } else {
+                let f = read(&out);
+                (
+                    f.column("score").unwrap().f64().unwrap().into_no_null_iter().collect(),
+                    f.column("index").unwrap().u64().unwrap().into_no_null_iter().collect(),
+                    f.column("verdict").unwrap().str().map(|c| (0..c.len()).map(|i| c.get(i).unwrap_or_default().to_string()).collect()).unwrap(),
+                )
+            };
+        assert_eq!(scores.len(), rewards.len() + 1);
+        assert_eq!(&scores[..rewards.len()], rewards.as_slice(), "score = eval's reward, row by row");
+        assert_eq!(&indices[..problems.len()], problems.as_slice());
+        assert_eq!(scores[rewards.len()], 1.0);
+        assert_eq!(verdicts[rewards.len()], "correct");
+    }
+}

@@ -99,7 +99,18 @@ pub fn parse(
 ) -> Result<RawExperiment, ConfigError> {
     let root = DeTable::parse(source.text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        source.error(span, "", format!("not valid TOML: {}", e.message().trim()))
+        let mut message = e.message().trim().to_string();
+        // The parser names no key in "duplicate key"; the line it points at does.
+        if message == "duplicate key" {
+            let line_start = source.text[..span.start.min(source.text.len())]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let line = source.text[line_start..].lines().next().unwrap_or("");
+            if let Some((key, _)) = line.split_once('=') {
+                message = format!("duplicate key `{}`", key.trim());
+            }
+        }
+        source.error(span, "", format!("not valid TOML: {message}"))
     })?;
     let root_span = root.span();
     let reader = Reader { source };

@@ -173,8 +173,9 @@ pub fn check_value(kind: &Kind, value: Value) -> Result<Value, String> {
             if v.is_finite() && *min <= v && v <= *max {
                 Ok(Value::Float(v))
             } else {
+                // `{:?}` writes 1e308 as such, not as 309 digits.
                 Err(format!(
-                    "{v} is out of range: expected a {}",
+                    "{v:?} is out of range: expected a {}",
                     kind.describe()
                 ))
             }

@@ -67,6 +67,47 @@ pub struct ScoreReport {
     pub mean_score: f64,
     /// How many completions each rule decided.
     pub rules: BTreeMap<&'static str, usize>,
+    /// One record per completion, in the order scored.
+    pub scores: Vec<CompletionScore>,
+}
+
+/// How one completion scored (the rows of `repro score --out`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompletionScore {
+    /// The row of the task file it answers.
+    pub index: usize,
+    pub data_source: String,
+    pub score: f64,
+    pub verdict: &'static str,
+    /// The rule that decided the score.
+    pub rule: &'static str,
+    /// The answer the official rule extracted, if any.
+    pub answer: Option<String>,
+    pub completion: String,
+}
+
+impl ScoreReport {
+    /// Writes the per-completion records: Parquet, or JSON lines when `path` ends in `.jsonl`.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            let mut text = String::new();
+            for s in &self.scores {
+                let line = serde_json::json!({
+                    "index": s.index,
+                    "data_source": s.data_source,
+                    "score": s.score,
+                    "verdict": s.verdict,
+                    "rule": s.rule,
+                    "answer": s.answer,
+                    "completion": s.completion,
+                });
+                text.push_str(&line.to_string());
+                text.push('\n');
+            }
+            return crate::store::write_text(path, &text);
+        }
+        crate::metrics::write_scores(path, &self.scores)
+    }
 }
 
 impl fmt::Display for ScoreReport {
@@ -140,20 +181,32 @@ pub fn score(data_path: &Path, completions: Option<&Path>) -> Result<ScoreReport
         bail!("nothing to score");
     }
     let mut rules = BTreeMap::new();
+    let mut scores = Vec::with_capacity(pairs.len());
     let (mut correct, mut parsable, mut total) = (0usize, 0usize, 0.0);
-    for (index, completion) in &pairs {
-        let reward = examples[*index].score_response(completion);
+    for (index, completion) in pairs {
+        let example = &examples[index];
+        let reward = example.score_response(&completion);
         correct += usize::from(reward.verdict == Verdict::Correct);
         parsable += usize::from(reward.verdict != Verdict::Unparsable);
         total += reward.total;
         *rules.entry(reward.rule.as_str()).or_default() += 1;
+        scores.push(CompletionScore {
+            index,
+            data_source: example.data_source.clone(),
+            score: reward.total,
+            verdict: reward.verdict.as_str(),
+            rule: reward.rule.as_str(),
+            answer: example.parsed_answer(&completion),
+            completion,
+        });
     }
-    let n = pairs.len() as f64;
+    let n = scores.len() as f64;
     Ok(ScoreReport {
-        scored: pairs.len(),
+        scored: scores.len(),
         accuracy: correct as f64 / n,
         format_accuracy: parsable as f64 / n,
         mean_score: total / n,
         rules,
+        scores,
     })
 }
