@@ -91,6 +91,15 @@ fn misspelled_top_level_key_is_named_with_line_and_suggestion() {
 }
 
 #[test]
+fn a_misspelled_parameter_in_a_profile_is_named_by_its_profile() {
+    let e = error(&format!(
+        "{HEADER}[defaults]\nheight = 2\n[profile.small]\n[profile.small.defaults]\nhieght = 3\n"
+    ));
+    assert_eq!(e.key, "profile.small.defaults.hieght", "{e}");
+    assert_eq!(e.line, Some(8));
+}
+
+#[test]
 fn misspelled_parameter_in_defaults_suggests_the_closest() {
     let e = error(&format!("{HEADER}[defaults]\nheigth = 3\n"));
     assert_eq!(e.line, Some(5));

@@ -228,6 +228,19 @@ struct Reader<'a, 'b> {
 }
 
 impl Reader<'_, '_> {
+    /// The path to name for a key of the table read as `path`: a profile's keys are merged into
+    /// the top level before they are read, so a key written under `[profile.<name>.defaults]`
+    /// (the nearest table header above it) is named by that header, not as `defaults`.
+    fn written_path(&self, key_start: usize, path: &str) -> String {
+        let before = &self.source.text[..key_start.min(self.source.text.len())];
+        let header = before.lines().rev().map(str::trim).find(|l| l.starts_with('['));
+        let header = header.map(|h| h.trim_matches(|c| c == '[' || c == ']').trim());
+        match header {
+            Some(h) if h.starts_with("profile.") && h.ends_with(path) => h.to_string(),
+            _ => path.to_string(),
+        }
+    }
+
     /// Removes the profile keys from `root` and applies the chosen profile's tables to it.
     fn apply_profile<'i>(
         &self,
@@ -493,7 +506,8 @@ impl Reader<'_, '_> {
             if reserved.contains(&key.get_ref().as_ref()) {
                 continue;
             }
-            let key_path = format!("{path}.{}", key.get_ref());
+            let written = self.written_path(key.span().start, path);
+            let key_path = format!("{written}.{}", key.get_ref());
             let param = self.param_name(key, &key_path, params, &[])?;
             out.insert(param.name, self.param_value(value, &key_path, &param.kind)?);
         }
