@@ -25,7 +25,8 @@ pub fn plot_curves(
     out: &Path,
     stem: &str,
 ) -> Result<Vec<PathBuf>> {
-    let width = 120 + 520 * curves.len().max(1) as u32;
+    // At least wide enough for the title, which names the problems.
+    let width = (120 + 520 * curves.len().max(1) as u32).max(1000);
     save_png_and_svg(
         out,
         stem,
