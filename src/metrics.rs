@@ -46,6 +46,18 @@ pub struct CellMetrics {
 }
 
 impl CellMetrics {
+    /// Each seed's value of `metric` at the last step it was recorded, seed → value.
+    pub fn last_per_seed(&self, metric: &str) -> BTreeMap<u64, f64> {
+        let mut last: BTreeMap<u64, (u64, f64)> = BTreeMap::new();
+        for row in self.rows.iter().filter(|r| r.metric == metric) {
+            let entry = last.entry(row.seed).or_insert((row.step, row.value));
+            if row.step >= entry.0 {
+                *entry = (row.step, row.value);
+            }
+        }
+        last.into_iter().map(|(seed, (_, v))| (seed, v)).collect()
+    }
+
     pub fn param(&self, name: &str) -> Result<&Value> {
         self.params
             .get(name)

@@ -43,18 +43,6 @@ pub fn is_horizon(cells: &[CellMetrics]) -> bool {
     horizons.len() >= 2 && cells.iter().all(|c| horizon_of(c).is_some())
 }
 
-/// One seed's last value of `metric`.
-fn finals(cell: &CellMetrics, metric: &str) -> BTreeMap<u64, f64> {
-    let mut last: BTreeMap<u64, (u64, f64)> = BTreeMap::new();
-    for row in cell.rows.iter().filter(|r| r.metric == metric) {
-        let entry = last.entry(row.seed).or_insert((row.step, row.value));
-        if row.step >= entry.0 {
-            *entry = (row.step, row.value);
-        }
-    }
-    last.into_iter().map(|(seed, (_, v))| (seed, v)).collect()
-}
-
 /// One (method, horizon) point over seeds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Point {
@@ -91,7 +79,7 @@ pub fn points(cells: &[CellMetrics]) -> (Points, Points) {
         ) else {
             continue;
         };
-        let acc: Vec<f64> = finals(cell, metric::TEST_ACCURACY).into_values().collect();
+        let acc: Vec<f64> = cell.last_per_seed(metric::TEST_ACCURACY).into_values().collect();
         if !acc.is_empty() {
             let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
             accuracy
@@ -99,11 +87,11 @@ pub fn points(cells: &[CellMetrics]) -> (Points, Points) {
                 .or_default()
                 .insert(h, point(&acc, 0, mean));
         }
-        let per: Vec<f64> = finals(cell, metric::ROLLOUTS_PER_FIRST_SUCCESS)
+        let per: Vec<f64> = cell.last_per_seed(metric::ROLLOUTS_PER_FIRST_SUCCESS)
             .into_values()
             .collect();
         if !per.is_empty() {
-            let censored = finals(cell, metric::FIRST_SUCCESS_CENSORED)
+            let censored = cell.last_per_seed(metric::FIRST_SUCCESS_CENSORED)
                 .values()
                 .filter(|&&c| c > 0.0)
                 .count();

@@ -195,15 +195,10 @@ fn trained_cell(metrics: &CellMetrics, dir: &Path) -> Result<TrainedCell> {
 
 /// The metric at each seed's last step, with the seed's per-problem file when it exists.
 fn evidence(metrics: &CellMetrics, metric: &str, models: &Path, file: &str) -> Result<Evidence> {
-    let mut last: BTreeMap<u64, (u64, f64)> = BTreeMap::new();
-    for row in metrics.rows.iter().filter(|r| r.metric == metric) {
-        let entry = last.entry(row.seed).or_insert((row.step, row.value));
-        if row.step >= entry.0 {
-            *entry = (row.step, row.value);
-        }
-    }
-    last.into_iter()
-        .map(|(seed, (_, accuracy))| {
+    metrics
+        .last_per_seed(metric)
+        .into_iter()
+        .map(|(seed, accuracy)| {
             let path = models.join(format!("seed-{seed}")).join(file);
             let problems = path.is_file().then(|| problem_scores(&path)).transpose()?;
             Ok((seed, SeedScore { accuracy, problems }))
