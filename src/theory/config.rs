@@ -105,6 +105,15 @@ const PARAMS: &[Param] = &[
         doc: "budget of iterations t",
     },
     Param {
+        name: "counting",
+        kind: Kind::Choice(&["group", "specification"]),
+        default: Default::Str("group"),
+        doc: "what the sample complexity counts: group (the B·(H − l) group rollouts of step 3, \
+              pass@1 first checked after iteration 1) or specification (§4.4: also the main \
+              trajectory's leaf, and pass@1 checked at t = 0 too, so a policy already at the \
+              target costs 0)",
+    },
+    Param {
         name: "log_points_per_decade",
         kind: Kind::Int { min: 1, max: 1000 },
         default: Default::Int(20),
@@ -168,7 +177,18 @@ pub struct TreeConfig {
     pub stop_pass1: f64,
     pub max_explorations: u64,
     pub max_iterations: u64,
+    pub counting: Counting,
     pub log_points_per_decade: u32,
+}
+
+/// What a run's sample complexity counts (`counting`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counting {
+    /// The B·(H − l) group rollouts of step 3 only; pass@1 is first tested after iteration 1.
+    Group,
+    /// The specification's count (§4.4): group rollouts plus the main trajectory's leaf (when
+    /// l < H), and pass@1 tested at every t ∈ {0..T}, t = 0 included.
+    Specification,
 }
 
 impl TreeConfig {
@@ -230,6 +250,10 @@ impl TreeConfig {
             stop_pass1: float("stop_pass1"),
             max_explorations: int("max_explorations") as u64,
             max_iterations: int("max_iterations") as u64,
+            counting: match cell.get("counting").as_str() {
+                "specification" => Counting::Specification,
+                _ => Counting::Group,
+            },
             log_points_per_decade: int("log_points_per_decade") as u32,
         }
     }

@@ -4,10 +4,13 @@
 //! 1) Progress is judged by the *exact* pass@1 of the current policy (`TabularPolicy::pass_at_1`)
 //!    instead of Ṽ estimated from N root rollouts, and the run stops at the first iterate that
 //!    reaches the target; the N evaluation rollouts of step 6 are therefore neither run nor counted.
-//! 2) The sample complexity counts reward queries: the B·(H − l) group rollouts of step 3. The
-//!    main trajectory of step 2 only chooses the states to update; its leaf reward is never read.
+//! 2) By default (`counting = "group"`) the sample complexity counts reward queries: the
+//!    B·(H − l) group rollouts of step 3. The main trajectory of step 2 only chooses the states to
+//!    update; its leaf reward is never read. `counting = "specification"` counts as §4.4 does:
+//!    the main trajectory's leaf too, and pass@1 tested at t = 0 as well (a uniform policy that
+//!    already reaches the target, as at B = 2, H = 1, costs 0 explorations).
 
-use super::config::TreeConfig;
+use super::config::{Counting, TreeConfig};
 use super::method::Method;
 use super::policy::{Reference, TabularPolicy};
 use super::tree::SearchTree;
@@ -72,6 +75,13 @@ pub fn simulate(cfg: &TreeConfig, seed: u64, progress: &mut dyn FnMut(f64)) -> T
         pass1,
         mean_hint_length: None,
     });
+    if cfg.counting == Counting::Specification && pass1 >= cfg.target_pass1 {
+        reached = Some(Outcome {
+            iterations: 0,
+            explorations: 0,
+            censored: false,
+        });
+    }
 
     // Buffers reused across iterations: [H][B] values and one [B] row.
     let mut q = vec![0.0; b];
@@ -109,6 +119,9 @@ pub fn simulate(cfg: &TreeConfig, seed: u64, progress: &mut dyn FnMut(f64)) -> T
                 trajectory_step(&mut lp, &adv, &lref, cfg.eta, cfg.beta);
                 new_states.push((key, lp.clone()));
                 index = index * b as u64 + policy.sample(key, &mut rollouts) as u64;
+            }
+            if cfg.counting == Counting::Specification && l < h_max {
+                explorations += 1; // the main trajectory's leaf
             }
         }
         // Update (II) on the hint states s*_0 … s*_{l−1}.
@@ -221,6 +234,24 @@ mod tests {
         cfg.stop_pass1 = 1.0;
         let rft = simulate(&cfg, 0, &mut |_| {});
         assert_eq!(rft.outcome.explorations, 7 * 3 * 5);
+    }
+
+    #[test]
+    fn the_specifications_counting_adds_the_main_trajectory_and_tests_t_zero() {
+        let mut cfg = config(Method::Rft, 5, 3);
+        cfg.max_iterations = 7;
+        cfg.stop_pass1 = 1.0;
+        cfg.counting = Counting::Specification;
+        let rft = simulate(&cfg, 0, &mut |_| {});
+        assert_eq!(rft.outcome.explorations, 7 * (3 * 5 + 1));
+        // B = 2, H = 1: the uniform policy's pass@1 is already 0.5, the target.
+        let mut cfg = config(Method::Rft, 1, 2);
+        let group = simulate(&cfg, 0, &mut |_| {}).outcome;
+        assert_eq!((group.iterations, group.explorations), (1, 2));
+        cfg.counting = Counting::Specification;
+        let spec = simulate(&cfg, 0, &mut |_| {}).outcome;
+        assert_eq!((spec.iterations, spec.explorations), (0, 0));
+        assert!(!spec.censored);
     }
 
     #[test]
