@@ -245,3 +245,52 @@ fn score_out_round_trips_eval_samples() {
         assert_eq!(verdicts[rewards.len()], "correct");
     }
 }
+
+/// `repro eval --lm-eval DIR` writes lm-evaluation-harness's layout: a results file whose
+/// `acc,none` is eval's own accuracy, and a samples file with one line per problem holding that
+/// problem's completions and scores (sampled: four per problem, pass@k beside them).
+#[test]
+fn eval_writes_the_lm_evaluation_harness_layout() {
+    use polars::prelude::{ParquetReader, SerReader};
+    let dir = crate::scratch("lm-eval");
+    let data = dir.join("countdown.parquet");
+    let generated = crate::repro(["data", "generate", "countdown", "-n", "3", "--seed", "1", "-o", data.to_str().unwrap()]);
+    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/parity/llama");
+    let (samples, layout) = (dir.join("samples.parquet"), dir.join("lm-eval"));
+    let eval = crate::repro([
+        "eval", "--model", model, "--data", data.to_str().unwrap(), "--max-new-tokens", "6",
+        "--samples", "4", "--temperature", "1", "--out", samples.to_str().unwrap(),
+        "--lm-eval", layout.to_str().unwrap(),
+    ]);
+    assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
+    let frame = ParquetReader::new(std::fs::File::open(&samples).unwrap()).finish().unwrap();
+    let rewards: Vec<f64> = frame.column("reward").unwrap().f64().unwrap().into_no_null_iter().collect();
+    let accuracy = rewards.iter().filter(|&&r| r >= 1.0).count() as f64 / rewards.len() as f64;
+
+    let folder = layout.join("llama");
+    let files: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let named = |prefix: &str| folder.join(files.iter().find(|f| f.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix}* in {files:?}")));
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(named("results_")).unwrap()).unwrap();
+    let task = &results["results"]["countdown"];
+    assert_eq!(task["acc,none"].as_f64().unwrap(), accuracy, "{results}");
+    assert!(task["acc_stderr,none"].as_f64().is_some() && task["pass@4,none"].as_f64().is_some());
+    assert_eq!(results["n-samples"]["countdown"]["effective"], 3);
+    assert_eq!(results["configs"]["countdown"]["generation_kwargs"]["max_gen_toks"], 6);
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(named("samples_countdown_"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["doc_id"], i);
+        assert_eq!(line["filtered_resps"].as_array().unwrap().len(), 4);
+        let mean = rewards[4 * i..4 * i + 4].iter().sum::<f64>() / 4.0;
+        assert!((line["reward"].as_f64().unwrap() - mean).abs() < 1e-12);
+    }
+}

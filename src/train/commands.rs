@@ -57,6 +57,11 @@ pub struct EvalArgs {
     /// Write every completion and its reward to this Parquet file.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write the results in lm-evaluation-harness's layout into this folder:
+    /// `<model>/results_<date>.json` (task → metric → value, the configuration) and
+    /// `<model>/samples_<task>_<date>.jsonl` (one line per problem).
+    #[arg(long, value_name = "DIR")]
+    pub lm_eval: Option<PathBuf>,
 }
 
 pub fn eval_command(args: &EvalArgs) -> Result<String> {
@@ -98,6 +103,7 @@ pub fn eval_command(args: &EvalArgs) -> Result<String> {
         seed: args.seed,
     };
     let started = Instant::now();
+    let started_at = std::time::SystemTime::now();
     let result = evaluate(&model, &tokenizer, &examples, &options, &device)?;
     let mut out = String::new();
     let protocol = if args.samples == 1 && args.temperature == 0.0 {
@@ -135,6 +141,24 @@ pub fn eval_command(args: &EvalArgs) -> Result<String> {
     if let Some(path) = &args.out {
         crate::metrics::write_samples(path, &result.samples)?;
         writeln!(out, "completions written to {}", path.display())?;
+    }
+    if let Some(dir) = &args.lm_eval {
+        let model_name = std::fs::canonicalize(&args.model)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "model".into());
+        let run = super::lm_eval::LmEvalRun {
+            model_name: &model_name,
+            model_path: &args.model,
+            examples: &examples,
+            result: &result,
+            options: &options,
+            started: started_at,
+            finished: std::time::SystemTime::now(),
+        };
+        for path in super::lm_eval::write(dir, &run)? {
+            writeln!(out, "lm-evaluation-harness file {}", path.display())?;
+        }
     }
     Ok(out)
 }

@@ -21,6 +21,7 @@ pub mod config;
 pub mod data;
 pub mod eval;
 pub mod first_success;
+pub mod lm_eval;
 pub mod optimizer;
 pub mod preflight;
 pub mod pretrain;
