@@ -247,7 +247,7 @@ fn table_of_a_cpu_study_shows_cells_missing_partial_and_claims() {
     );
     assert!(!text.contains("tiny-4m, countdown, RFT − Base"), "{text}");
     assert!(
-        text.contains("RFT − Base ≤ τ wherever Base ≤ 0.01: **reproduced**"),
+        text.contains("RFT − Base ≤ τ wherever Base ≤ 1 %: **reproduced**"),
         "{text}"
     );
     assert!(
@@ -412,6 +412,37 @@ fn table_of_a_paper_run_compares_with_table_2() {
     for f in figures {
         assert!(report.parent().unwrap().join(f).is_file(), "{f} not drawn");
     }
+}
+
+/// One tiny model, nothing to compare (the `quick` profile's situation): the tables say in one
+/// sentence what the results can and cannot show, and where to go next. A study with two sizes
+/// has no such sentence.
+#[test]
+fn a_study_with_nothing_to_compare_says_what_it_shows() {
+    let root = scratch("report-scope");
+    let results = root.join("results");
+    for method in ["base", "sft"] {
+        let cell = Synthetic {
+            model: "tiny-125k",
+            method,
+            task: "countdown",
+            test: vec![(0, 0.0)],
+            bench: vec![],
+            test_files: vec![],
+        };
+        write_cell(&results, "quick", &cell);
+    }
+    let out = root.join("tables");
+    let quick = results.join("quick");
+    let text = stdout_of(&["table", quick.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(text.contains("## What these results can say"), "{text}");
+    assert!(
+        text.contains("the pipeline ran end to end") && text.contains("for tiny-125k"),
+        "{text}"
+    );
+    let cpu = cpu_study(&root);
+    let text = stdout_of(&["table", cpu.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(!text.contains("What these results can say"), "{text}");
 }
 
 fn stderr_of_failure(args: &[&str]) -> String {

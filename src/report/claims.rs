@@ -340,12 +340,16 @@ fn rft_without_solutions(study: &Study, models: &[&str]) -> Claim {
         }
     }
     if lines.is_empty() && untested.is_empty() {
-        untested.push(format!("a model and task where Base ≤ {UNSOLVED}"));
+        untested.push(format!(
+            "a model and task where Base ≤ {:.0} %",
+            100.0 * UNSOLVED
+        ));
     }
     finish(
         "(iii)",
         format!(
-            "RFT fails where the base model cannot find solutions: RFT − Base ≤ τ wherever Base ≤ {UNSOLVED}"
+            "RFT fails where the base model cannot find solutions: RFT − Base ≤ τ wherever Base ≤ {:.0} %",
+            100.0 * UNSOLVED
         ),
         lines,
         untested,

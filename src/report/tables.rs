@@ -82,6 +82,7 @@ impl Tables {
     /// All sections, each under a `##` heading.
     pub fn markdown(&self) -> String {
         [
+            self.scope_markdown(),
             format!(
                 "## Table 1: hyperparameters\n\n{}",
                 table1::markdown(&self.table1, self.cells)
@@ -97,7 +98,27 @@ impl Tables {
             format!("## §8 benchmark suite\n\n{}", self.suite_markdown()),
             format!("## Claims (§7)\n\n{}", self.claims_markdown()),
         ]
+        .into_iter()
+        .filter(|section| !section.is_empty())
+        .collect::<Vec<_>>()
         .join("\n")
+    }
+
+    /// One sentence on what a reader may conclude when neither the paper's numbers nor its
+    /// claims can be compared (a single model size of tiny models: the `quick` profile); empty
+    /// otherwise.
+    fn scope_markdown(&self) -> String {
+        if self.claims.is_ok() || !self.comparison.is_empty() || !self.suite_comparison.is_empty() {
+            return String::new();
+        }
+        format!(
+            "## What these results can say\n\nThey show that the pipeline ran end to end (each \
+             method trained and its models were scored), not whether any of the paper's results \
+             hold: there are no reported values for {} and the §7 claims compare at least two \
+             model sizes. The `cpu` profile of `experiments/table1.toml` (three sizes, five \
+             seeds; `repro run experiments/table1.toml`) tests them at laptop scale.\n",
+            self.models.join(", ")
+        )
     }
 
     fn grid_note(&self, grid: &Grid) -> String {
