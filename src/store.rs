@@ -47,9 +47,11 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> Result<()>) ->
     let result = (|| {
         let mut file =
             File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        write(&mut file)?;
-        file.flush()?;
-        file.sync_all()?;
+        // A full disk surfaces here ("No space left on device"): name the file it was for.
+        write(&mut file)
+            .and_then(|()| Ok(file.flush()?))
+            .and_then(|()| Ok(file.sync_all()?))
+            .with_context(|| format!("cannot write {}", path.display()))?;
         fs::rename(&tmp, path).with_context(|| format!("cannot move {} into place", path.display()))
     })();
     if result.is_err() {
@@ -132,6 +134,21 @@ impl CellDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_disk_names_the_file_being_written() {
+        let dir = std::env::temp_dir().join(format!("repro-store-full-{}", std::process::id()));
+        let path = dir.join("metrics.parquet");
+        let err = write_atomic(&path, |_| Err(std::io::Error::from_raw_os_error(28).into()))
+            .expect_err("ENOSPC");
+        let message = format!("{err:#}");
+        assert!(
+            message.contains(&format!("cannot write {}", path.display()))
+                && message.contains("No space left on device"),
+            "{message}"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn atomic_write_leaves_no_temporary_file_on_failure() {

@@ -210,6 +210,43 @@ fn a_locked_cell_is_left_to_its_holder() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 cells run"));
 }
 
+/// The `N` of "N cells run" in a run's closing line.
+fn cells_run(stderr: &str) -> usize {
+    let before = stderr
+        .split(" cells run")
+        .next()
+        .expect("a closing line");
+    let number = before.rsplit(' ').next().expect("a count");
+    number
+        .parse()
+        .unwrap_or_else(|_| panic!("no count in {stderr}"))
+}
+
+#[test]
+fn two_concurrent_runs_count_each_cell_once() {
+    let dir = scratch("cli-concurrent");
+    let file = write_experiment(&dir, SMALL);
+    let results = dir.join("results");
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_repro"))
+            .args(["run", file.to_str().unwrap(), "--results"])
+            .arg(&results)
+            .output()
+            .expect("the binary runs")
+    };
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(run);
+        let b = scope.spawn(run);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let (a, b) = (
+        String::from_utf8_lossy(&a.stderr),
+        String::from_utf8_lossy(&b.stderr),
+    );
+    let exp = Experiment::from_file(&file).unwrap();
+    assert_eq!(cells_run(&a) + cells_run(&b), exp.cells.len(), "{a}\n{b}");
+}
+
 #[test]
 fn check_lists_cells_and_rejects_bad_files_with_the_location() {
     let dir = scratch("cli-check");

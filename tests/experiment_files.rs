@@ -23,6 +23,7 @@ fn every_committed_experiment_file_loads() {
         if path.extension().is_some_and(|e| e == "toml") {
             let exp = Experiment::from_file(&path).unwrap_or_else(|e| panic!("{e}"));
             assert!(!exp.cells.is_empty(), "{}", path.display());
+            assert!(exp.warnings.is_empty(), "{:?}", exp.warnings);
             count += 1;
         }
     }
@@ -58,6 +59,23 @@ fn overrides_apply_to_matching_cells_only() {
     .unwrap();
     assert_eq!(exp.cells[0].get("max_iterations").as_int(), 1_000_000);
     assert_eq!(exp.cells[1].get("max_iterations").as_int(), 77);
+}
+
+#[test]
+fn an_override_that_matches_no_cell_is_warned_about() {
+    let exp = load(&format!(
+        "{HEADER}[sweep]\nmethod = [\"rft\", \"sft\"]\n[[override]]\nwhen = {{ method = \"uft\" }}\nmax_iterations = 77\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        exp.warnings,
+        ["bad.toml:8: override[0] (when method = \"uft\") matches no cell, so its settings are unused"]
+    );
+    let used = load(&format!(
+        "{HEADER}[sweep]\nmethod = [\"rft\", \"sft\"]\n[[override]]\nwhen = {{ method = \"sft\" }}\nmax_iterations = 77\n"
+    ))
+    .unwrap();
+    assert!(used.warnings.is_empty(), "{:?}", used.warnings);
 }
 
 #[test]

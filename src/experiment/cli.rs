@@ -27,8 +27,9 @@ pub struct ExperimentArgs {
 }
 
 impl ExperimentArgs {
+    /// Loads the file, printing its warnings to stderr.
     pub fn load(&self) -> Result<Experiment, ConfigError> {
-        Experiment::load(
+        let experiment = Experiment::load(
             &self.file,
             &LoadOptions {
                 profile: self.profile.clone(),
@@ -36,6 +37,10 @@ impl ExperimentArgs {
                 steps: self.steps,
                 limit: self.limit,
             },
-        )
+        )?;
+        for warning in &experiment.warnings {
+            eprintln!("warning: {warning}");
+        }
+        Ok(experiment)
     }
 }

@@ -86,6 +86,9 @@ pub struct Experiment {
     pub overrides: Vec<String>,
     /// The file's text.
     pub source: String,
+    /// Things in the file that are allowed but probably not meant (an `[[override]]` that
+    /// matches no cell), as `file:line: message`; `repro run` and `repro check` print them.
+    pub warnings: Vec<String>,
 }
 
 /// How to read an experiment file beyond its text: which profile, and command-line changes
@@ -201,7 +204,7 @@ impl Experiment {
         )?;
         let kind = ExperimentKind::from_name(&raw.kind).expect("kind checked by the reader");
         let command_line = CommandLine::parse(kind, options, path)?;
-        let cells = expand(&raw, kind, path, &command_line)?;
+        let (cells, warnings) = expand(&raw, kind, path, &command_line)?;
         Ok(Experiment {
             path: path.to_path_buf(),
             name: raw.name,
@@ -214,6 +217,7 @@ impl Experiment {
             tolerance: raw.tolerance,
             overrides: options.describe(),
             source: text.to_string(),
+            warnings,
         })
     }
 
@@ -311,13 +315,14 @@ impl CommandLine {
     }
 }
 
-/// Expands the sweeps into resolved cells.
+/// Expands the sweeps into resolved cells, with a warning for each `[[override]]` that matches
+/// none of them.
 fn expand(
     raw: &RawExperiment,
     kind: ExperimentKind,
     path: &Path,
     command_line: &CommandLine,
-) -> Result<Vec<Cell>, ConfigError> {
+) -> Result<(Vec<Cell>, Vec<String>), ConfigError> {
     let schema = kind.schema();
     let points: Vec<Vec<(&'static str, Located)>> = if raw.sweeps.is_empty() {
         vec![Vec::new()]
@@ -326,6 +331,7 @@ fn expand(
     };
 
     let mut cells: Vec<Cell> = Vec::with_capacity(points.len());
+    let mut override_used = vec![false; raw.overrides.len()];
     for point in points {
         // Resolution order: schema defaults ← [defaults] ← sweep point ← overrides.
         let mut resolved: BTreeMap<&'static str, (Value, Option<usize>)> = schema
@@ -337,12 +343,13 @@ fn expand(
             resolved.insert(name, (located.value.clone(), Some(located.line)));
         }
         let before_overrides = resolved.clone();
-        for o in &raw.overrides {
+        for (o, used) in raw.overrides.iter().zip(&mut override_used) {
             let matches = o
                 .when
                 .iter()
                 .all(|(name, accepted)| accepted.contains(&before_overrides[name].0));
             if matches {
+                *used = true;
                 for (name, located) in &o.set {
                     resolved.insert(name, (located.value.clone(), Some(located.line)));
                 }
@@ -416,7 +423,29 @@ fn expand(
         }
         cells.push(cell);
     }
-    Ok(cells)
+    let warnings = raw
+        .overrides
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !override_used[*i])
+        .map(|(i, o)| {
+            let line = o.set.values().map(|l| l.line).min().unwrap_or(0);
+            let when: Vec<String> = o
+                .when
+                .iter()
+                .map(|(name, values)| {
+                    let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+                    format!("{name} = {}", values.join(" | "))
+                })
+                .collect();
+            format!(
+                "{}:{line}: override[{i}] (when {}) matches no cell, so its settings are unused",
+                path.display(),
+                when.join(", ")
+            )
+        })
+        .collect();
+    Ok((cells, warnings))
 }
 
 /// All combinations of a sweep block's axes, the first axis varying slowest.

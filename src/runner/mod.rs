@@ -141,7 +141,7 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
     sweep.set_prefix(name.clone());
 
     let next = AtomicUsize::new(0);
-    let outcome = Mutex::new((0usize, 0usize, Vec::<String>::new()));
+    let outcome = Mutex::new((0usize, 0usize, 0usize, Vec::<String>::new()));
     std::thread::scope(|scope| {
         for _ in 0..opts.jobs.max(1).min(pending.len().max(1)) {
             scope.spawn(|| {
@@ -170,6 +170,14 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
                                 cell.id
                             ));
                         }
+                        Ok(CellOutcome::CompletedElsewhere) => {
+                            out.2 += 1;
+                            say(format!(
+                                "skip {} [{}]: completed by another process meanwhile",
+                                cell.label(),
+                                cell.id
+                            ));
+                        }
                         Ok(CellOutcome::Busy) => {
                             out.1 += 1;
                             say(format!(
@@ -178,7 +186,7 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
                                 cell.id
                             ));
                         }
-                        Err(e) => out.2.push(format!("{} [{}]: {e:#}", cell.label(), cell.id)),
+                        Err(e) => out.3.push(format!("{} [{}]: {e:#}", cell.label(), cell.id)),
                     }
                     sweep.inc(1);
                 }
@@ -187,9 +195,11 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
         }
     });
     sweep.finish_and_clear();
-    let (ran, busy, failures) = outcome.into_inner().expect("workers finished");
+    let (ran, busy, completed_elsewhere, failures) =
+        outcome.into_inner().expect("workers finished");
     report.ran = ran;
     report.busy = busy;
+    report.skipped += completed_elsewhere;
     if !failures.is_empty() {
         bail!(
             "{} cell(s) failed:\n  {}",
@@ -202,6 +212,9 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
 
 enum CellOutcome {
     Ran { seconds: f64, line: String },
+    /// Another process finished the cell between our completeness check and taking its lock
+    /// (counted as already complete, so concurrent runs never count a cell twice).
+    CompletedElsewhere,
     Busy,
 }
 
@@ -220,10 +233,7 @@ fn run_cell(
     };
     // Another process may have finished the cell between our check and the lock.
     if !force && is_complete(dir, &exp.seeds, hash) {
-        return Ok(CellOutcome::Ran {
-            seconds: 0.0,
-            line: "completed by another process".into(),
-        });
+        return Ok(CellOutcome::CompletedElsewhere);
     }
     let started = Instant::now();
     let config = resolved_toml(exp.kind, cell);
