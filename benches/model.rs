@@ -29,21 +29,9 @@ fn device() -> Device {
         .expect("a usable device")
 }
 
-/// Fixed pseudo-random token rows (a linear congruential sequence), identical across commits.
+/// Fixed pseudo-random token rows, identical across commits (shared with `repro model speed`).
 fn token_rows(batch: usize, len: usize, vocab: usize, salt: u64) -> Vec<Vec<u32>> {
-    let mut state = 0x2545_f491_4f6c_dd1d ^ salt;
-    (0..batch)
-        .map(|_| {
-            (0..len)
-                .map(|_| {
-                    state = state
-                        .wrapping_mul(6_364_136_223_846_793_005)
-                        .wrapping_add(1_442_695_040_888_963_407);
-                    ((state >> 33) % vocab as u64) as u32
-                })
-                .collect()
-        })
-        .collect()
+    repro::model::speed::fixed_token_rows(batch, len, vocab, salt)
 }
 
 fn model(config: &ModelConfig, device: &Device) -> Transformer {

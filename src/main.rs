@@ -157,6 +157,25 @@ enum ModelCommand {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Time a no-grad forward at a fixed shape on fixed tokens (one warm-up, then --repeat
+    /// timed forwards); prints a JSON line with the seconds of each and the tokens/s of the median.
+    Speed {
+        /// A model folder: config.json, model.safetensors (or shards) and tokenizer.json.
+        #[arg(long)]
+        model: PathBuf,
+        /// Rows of the batch.
+        #[arg(long, default_value_t = 8)]
+        batch: usize,
+        /// Tokens per row.
+        #[arg(long, default_value_t = 128)]
+        len: usize,
+        /// Timed forwards.
+        #[arg(long, default_value_t = 10)]
+        repeat: usize,
+        /// Where to run: cpu, or a GPU backend repro was built with.
+        #[arg(long, default_value_t = repro::model::DeviceKind::Cpu)]
+        device: repro::model::DeviceKind,
+    },
     /// Convert a llama.cpp GGUF file (a Llama with a byte-level BPE vocabulary) into a Hugging
     /// Face model folder: f32 model.safetensors, config.json, tokenizer.json and their configs.
     Import {
@@ -392,6 +411,19 @@ fn run(cli: Cli) -> Result<()> {
             eprint!(
                 "{}",
                 model_commands::init_command(&preset, &tokenizer, &out, seed)?
+            );
+            Ok(())
+        }
+        Command::Model(ModelCommand::Speed {
+            model,
+            batch,
+            len,
+            repeat,
+            device,
+        }) => {
+            print!(
+                "{}",
+                repro::model::speed::speed_command(&model, batch, len, repeat, device)?
             );
             Ok(())
         }

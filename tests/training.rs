@@ -13,7 +13,7 @@ use repro::tasks::example::Example;
 use repro::tasks::generate::generate_countdown;
 use repro::train::eval::{EvalOptions, evaluate};
 use repro::train::optimizer::{AdamW, AdamWConfig};
-use repro::train::rl::{HintUnit, RlConfig, RlState, rl_step};
+use repro::train::rl::{HintUnit, OldLogprobs, RlConfig, RlState, rl_step};
 use repro::train::sft::{SftConfig, sft_step};
 
 fn data(n: usize) -> Vec<Example> {
@@ -144,6 +144,7 @@ fn rl_config(schedule: HintSchedule) -> RlConfig {
     RlConfig {
         schedule,
         hint_unit: HintUnit::Segment,
+        old_logprobs: OldLogprobs::Rollout,
         steps: 2,
         prompts_per_step: 4,
         rollouts: 2,
@@ -158,8 +159,15 @@ fn rl_config(schedule: HintSchedule) -> RlConfig {
     }
 }
 
-fn rl_run(
-    schedule: HintSchedule,
+fn rl_run(schedule: HintSchedule, steps: u64) -> (
+    Vec<(String, HostTensor)>,
+    Vec<repro::train::rl::StepMetrics>,
+) {
+    rl_run_with(rl_config(schedule), steps)
+}
+
+fn rl_run_with(
+    config: RlConfig,
     steps: u64,
 ) -> (
     Vec<(String, HostTensor)>,
@@ -168,7 +176,6 @@ fn rl_run(
     let device = Device::flex().autodiff();
     let train = data(16);
     let tokenizer = tokenizer(&train);
-    let config = rl_config(schedule);
     let mut state = RlState::new(model(&tokenizer, &device), &config);
     let metrics = (0..steps)
         .map(|step| rl_step(&mut state, &config, &tokenizer, &train, step, &device).unwrap())
@@ -202,6 +209,49 @@ fn uft_that_never_shows_a_hint_is_exactly_rft_and_steps_are_deterministic() {
     // bonus alone moves them).
     let (untrained, _) = rl_run(HintSchedule::None, 0);
     assert!(untrained != rft);
+}
+
+/// π_old from the rollouts' own log-probabilities is the recomputed one up to float rounding:
+/// the first update's importance ratio is 1 (approx. KL ≈ 0, nothing clipped) either way, and
+/// two steps of UFT (hinted prompts, left-padded rollouts of different lengths, two mini-batch
+/// updates per step) end at the same parameters.
+#[test]
+fn rollout_log_probabilities_serve_as_pi_old() {
+    let schedule = HintSchedule::Uft {
+        p_low: 0.5,
+        p_high: 0.5,
+        t_hint: 300,
+    };
+    let config = |old_logprobs| RlConfig {
+        old_logprobs,
+        ..rl_config(schedule)
+    };
+    let (rollout, rollout_metrics) = rl_run_with(config(OldLogprobs::Rollout), 2);
+    let (recomputed, recomputed_metrics) = rl_run_with(config(OldLogprobs::Recompute), 2);
+    for (a, b) in rollout_metrics.iter().zip(&recomputed_metrics) {
+        assert_eq!(a.reward_mean, b.reward_mean);
+        assert_eq!(a.hint_tokens, b.hint_tokens);
+        assert!(a.hint_tokens > 0.0, "the test needs hinted prompts");
+        assert!((a.approx_kl - b.approx_kl).abs() < 1e-5, "{a:?} {b:?}");
+        assert!((a.policy_loss - b.policy_loss).abs() < 1e-5, "{a:?} {b:?}");
+    }
+    // With one update per step, the ratio π/π_old of that update is 1 up to rounding.
+    let single = RlConfig {
+        mini_batch_prompts: 4,
+        ..config(OldLogprobs::Rollout)
+    };
+    let (_, first) = rl_run_with(single, 1);
+    assert!(
+        first[0].approx_kl.abs() < 1e-5 && first[0].clip_fraction == 0.0,
+        "{:?}",
+        first[0]
+    );
+    let max_diff = rollout
+        .iter()
+        .zip(&recomputed)
+        .flat_map(|((_, a), (_, b))| a.data.iter().zip(&b.data).map(|(x, y)| (x - y).abs()))
+        .fold(0.0f32, f32::max);
+    assert!(max_diff < 1e-4, "max |Δθ| = {max_diff}");
 }
 
 #[test]

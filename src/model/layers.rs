@@ -166,33 +166,31 @@ impl Attention {
             Some((layer, start, capacity)) => layer.append(k, v, start, capacity), // [batch, kv_heads, keys, head_dim]
             None => (k, v),
         };
+        // Grouped-query attention without copying the shared heads: query head h reads
+        // key/value head h / group, so the `group` query heads of one key/value head are
+        // stacked along the query axis and attend to that head's keys once. (Expanding the keys
+        // and values to every query head instead, as transformers' `repeat_kv` does, rebuilds
+        // the whole KV cache in every layer at every decoding step.)
         let group = self.num_heads / self.num_kv_heads;
-        let (k, v) = (repeat_kv(k, group), repeat_kv(v, group)); // [batch, heads, keys, head_dim]
         let [_, _, keys, _] = k.dims();
-        let mask = mask.clone().expand([batch, self.num_heads, seq, keys]);
+        let q = q.reshape([batch, self.num_kv_heads, group * seq, self.head_dim]); // [batch, kv_heads, group·seq, head_dim]
+        let mask = mask
+            .clone()
+            .unsqueeze_dim::<5>(2)
+            .expand([batch, self.num_kv_heads, group, seq, keys])
+            .reshape([batch, self.num_kv_heads, group * seq, keys]);
         let options = AttentionModuleOptions {
             scale: None,
             softcap: None,
             is_causal: false,
         };
-        let out = attention(q, k, v, Some(mask), None, options); // [batch, heads, seq, head_dim]
+        let out = attention(q, k, v, Some(mask), None, options); // [batch, kv_heads, group·seq, head_dim]
         let out = out
+            .reshape([batch, self.num_heads, seq, self.head_dim])
             .swap_dims(1, 2)
             .reshape([batch, seq, self.num_heads * self.head_dim]);
         self.o_proj.forward(out)
     }
-}
-
-/// # Shapes
-/// x: [batch, kv_heads, keys, head_dim] → [batch, kv_heads · group, keys, head_dim]
-fn repeat_kv(x: Tensor<4>, group: usize) -> Tensor<4> {
-    if group == 1 {
-        return x;
-    }
-    let [batch, kv_heads, keys, head_dim] = x.dims();
-    x.unsqueeze_dim::<5>(2)
-        .expand([batch, kv_heads, group, keys, head_dim])
-        .reshape([batch, kv_heads * group, keys, head_dim])
 }
 
 impl Mlp {

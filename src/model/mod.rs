@@ -9,6 +9,7 @@
 //! - `sampling`, `generate` — next-token choice; batched generation with log-probabilities
 //! - `logprobs` — per-token log-probabilities and entropies of given sequences
 //! - `commands` — `repro generate`, `repro model`, `repro tokenizer`
+//! - `speed` — `repro model speed`: a forward at a fixed shape on fixed tokens
 //! - `device` — CPU (flex), wgpu or CUDA, chosen at run time
 
 pub mod batch;
@@ -24,6 +25,7 @@ pub mod logprobs;
 pub mod presets;
 pub mod rope;
 pub mod sampling;
+pub mod speed;
 pub mod tokenizer;
 pub mod transformer;
 pub mod weights;

@@ -13,7 +13,7 @@ use crate::model::presets;
 use crate::tasks::generate::{CountdownOptions, LogicOptions, TaskOptions};
 
 use super::optimizer::AdamWConfig;
-use super::rl::{HintUnit, RlConfig};
+use super::rl::{HintUnit, OldLogprobs, RlConfig};
 use super::sft::SftConfig;
 
 /// The methods compared in the paper (specification §1.6), plus the untrained base model.
@@ -340,6 +340,14 @@ const PARAMS: &[Param] = &[
               the code) or token (l ~ Binomial(solution tokens, p), the paper's wording read per token)",
     },
     Param {
+        name: "old_logprobs",
+        kind: Kind::Choice(&["rollout", "recompute"]),
+        default: Default::Str("rollout"),
+        doc: "where π_old of the PPO ratio comes from: rollout (the log-probabilities sampled with each token, \
+              one forward fewer per step) or recompute (a separate forward before the update, verl's \
+              compute_log_prob); equal up to float rounding",
+    },
+    Param {
         name: "hint_reduction",
         kind: Kind::Choice(&["token_mean", "sequence_sum"]),
         default: Default::Str("token_mean"),
@@ -505,6 +513,10 @@ impl FineTuneConfig {
                 hint_unit: match cell.get("hint_unit").as_str() {
                     "token" => HintUnit::Token,
                     _ => HintUnit::Segment,
+                },
+                old_logprobs: match cell.get("old_logprobs").as_str() {
+                    "recompute" => OldLogprobs::Recompute,
+                    _ => OldLogprobs::Rollout,
                 },
                 steps: int("steps") as u64,
                 prompts_per_step: int("prompts_per_step") as usize,
@@ -693,8 +705,13 @@ pub fn check_cell(cell: &Cell) -> Result<(), (&'static str, String)> {
                 "a model folder is a starting point: set init = \"pretrained\" with it".into(),
             ));
         }
-        check_model_folder(&config.model, std::path::Path::new(model_path))
-            .map_err(|e| ("model_path", format!("{e:#}")))?;
+        // A path that is not there yet is for `repro run`'s preflight to report (with how to
+        // get it), so `repro check` still validates a file whose model is elsewhere.
+        let path = std::path::Path::new(model_path);
+        if path.exists() {
+            check_model_folder(&config.model, path)
+                .map_err(|e| ("model_path", format!("{e:#}")))?;
+        }
     }
     if matches!(config.init, Init::Pretrained(_))
         && (config.task == "logic" || config.benchmarks == Benchmarks::Generated)

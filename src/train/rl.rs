@@ -49,11 +49,24 @@ pub enum HintUnit {
     Token,
 }
 
+/// Where π_old's log-probabilities (the PPO ratio's denominator) come from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OldLogprobs {
+    /// Those `generate` returned with each sampled token: the same policy and temperature, one
+    /// forward fewer per step; equal to `Recompute` up to float rounding (tested).
+    #[default]
+    Rollout,
+    /// A separate no-grad forward over prompt + response before the update (verl's
+    /// `compute_log_prob`).
+    Recompute,
+}
+
 /// Everything a reinforcement fine-tuning run needs to know (defaults: Table 1 and §1.4).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RlConfig {
     pub schedule: HintSchedule,
     pub hint_unit: HintUnit,
+    pub old_logprobs: OldLogprobs,
     /// T: RL steps.
     pub steps: u64,
     pub prompts_per_step: usize,
@@ -250,7 +263,10 @@ pub fn rl_step(
     }
     let advantages = group_advantages(&rewards, n);
 
-    // Step 7: old and reference log-probabilities, before any update.
+    // Step 7: old and reference log-probabilities, before any update. π_old is the policy that
+    // sampled the rollouts, so its log-probability of each response token is the one `generate`
+    // returned (`OldLogprobs::Rollout`); verl recomputes it with a separate forward
+    // (`compute_log_prob`, `OldLogprobs::Recompute`). Only response positions are read.
     let mut sequences: Vec<Sequence> = rows
         .iter()
         .zip(&completions)
@@ -260,21 +276,28 @@ pub fn rl_step(
             question_len: prompts[row / n].1.len(),
             prompt_len: prompt.len(),
             advantage: advantages[row],
-            old: Vec::new(),
+            old: match config.old_logprobs {
+                OldLogprobs::Rollout => rollout_logprobs(prompt.len(), &completion.logprobs),
+                OldLogprobs::Recompute => Vec::new(),
+            },
             reference: Vec::new(),
         })
         .collect();
     let micro = config.micro_batch_prompts * n;
     for chunk in sequences.chunks_mut(micro) {
         let tokens: Vec<Vec<u32>> = chunk.iter().map(|s| s.tokens.clone()).collect();
-        let old =
-            rows_of(token_logprobs(&policy, &tokens, pad, config.temperature, &plain).logprobs);
+        if config.old_logprobs == OldLogprobs::Recompute {
+            let old =
+                rows_of(token_logprobs(&policy, &tokens, pad, config.temperature, &plain).logprobs);
+            for (sequence, old) in chunk.iter_mut().zip(old) {
+                sequence.old = old[..sequence.tokens.len() - 1].to_vec();
+            }
+        }
         let reference = rows_of(
             token_logprobs(&state.reference, &tokens, pad, config.temperature, &plain).logprobs,
         );
-        for ((sequence, old), reference) in chunk.iter_mut().zip(old).zip(reference) {
+        for (sequence, reference) in chunk.iter_mut().zip(reference) {
             let len = sequence.tokens.len() - 1;
-            sequence.old = old[..len].to_vec();
             sequence.reference = reference[..len].to_vec();
         }
     }
@@ -419,6 +442,15 @@ fn padded(
         })
         .collect();
     Tensor::from_data(TensorData::new(data, [sequences.len(), width]), device)
+}
+
+/// π_old per next-token position from the rollout's own log-probabilities: position
+/// `prompt_len − 1 + j` predicts response token `j`; prompt positions (never read: the policy
+/// loss is masked to the response) are 0.
+fn rollout_logprobs(prompt_len: usize, response: &[f32]) -> Vec<f32> {
+    let mut old = vec![0.0; prompt_len - 1];
+    old.extend_from_slice(response);
+    old
 }
 
 /// A [rows, width] tensor as host rows.

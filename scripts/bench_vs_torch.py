@@ -1,0 +1,309 @@
+"""repro against PyTorch eager + Hugging Face transformers on the same work, side by side.
+
+What a CPU user would run instead of repro is PyTorch eager with transformers. This script builds
+one random model folder per tiny preset with repro (`repro model init`), then times, in
+interleaved pairs (repro, torch, repro, torch, ...), on the same folder and the same threads:
+
+  rl     one GRPO step of the CPU study's shape: rft, 4 prompts × 4 rollouts, ≤ 96 new tokens,
+         one optimizer update. repro: `repro run` of a one-cell experiment, the per-step
+         `seconds` metric (the first step dropped as warm-up). torch: `generate` (sampling at
+         T = 1, KV cache) of as many new tokens as repro's rollouts had on average, one no-grad
+         reference pass (π_old is the rollout's own log-probability on both sides), a training
+         forward, the loss repro computes (PPO-clip + k3 KL + entropy, token means), backward,
+         global-norm clip and AdamW.
+  sft    one SFT step: 8 examples (prompt + worked solution), token-mean NLL on the solution,
+         backward, clip, AdamW. repro: the `sft_seconds` metric of a `method = "sft"` cell.
+  fwd    one no-grad forward of 8 × 128 fixed tokens (`repro model speed`).
+  eval   greedy evaluation of 16 Countdown prompts × ≤ 128 new tokens, load included, on the
+         SmolLM2-135M folder given by --smollm2 (`repro model import` of the GGUF file);
+         repro: `repro eval` wall time, torch: load + the same prompts + `generate`.
+
+Ratios are torch time / repro time: above 1, repro is faster. Needs torch, transformers,
+tokenizers and pyarrow:
+
+    python3 scripts/bench_vs_torch.py --repro target/release/repro [--presets tiny-1m,tiny-4m]
+        [--pairs 3] [--smollm2 DIR] [--work /tmp/bench]
+"""
+
+import argparse
+import copy
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import torch
+import torch.nn.functional as F
+from tokenizers import Tokenizer
+from transformers import AutoModelForCausalLM
+
+ROLLOUT_PROMPTS, ROLLOUTS, MAX_NEW_TOKENS = 4, 4, 96
+SFT_BATCH = 8
+FWD_BATCH, FWD_LEN = 8, 128
+CLIP, KL_COEF, ENTROPY_COEF, LR = 0.2, 0.001, 0.001, 1e-4
+
+
+def run(command):
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(map(str, command))} failed:\n{done.stderr}")
+    return done.stdout
+
+
+def metric(results, name):
+    """Per-step values of one metric from every metrics.parquet under `results`."""
+    rows = []
+    for path in Path(results).rglob("metrics.parquet"):
+        table = pq.read_table(path, columns=["step", "metric", "value"]).to_pylist()
+        rows += [(r["step"], r["value"]) for r in table if r["metric"] == name]
+    return [v for _, v in sorted(rows)]
+
+
+def experiment(work, preset, folder, method, steps):
+    text = f"""name = "bench_{method}"
+kind = "fine_tune"
+seeds = [0]
+[defaults]
+method = "{method}"
+task = "countdown"
+model = "{preset}"
+init = "pretrained"
+model_path = "{folder}"
+train_size = {max(64, SFT_BATCH * steps)}
+test_size = 1
+steps = {steps}
+prompts_per_step = {ROLLOUT_PROMPTS}
+rollouts = {ROLLOUTS}
+mini_batch_prompts = {ROLLOUT_PROMPTS}
+micro_batch_prompts = {ROLLOUT_PROMPTS}
+max_new_tokens = {MAX_NEW_TOKENS}
+test_freq = {steps}
+save_freq = {steps}
+lr = {LR}
+sft_epochs = 1
+sft_max_steps = {steps}
+sft_batch = {SFT_BATCH}
+sft_micro_batch = {SFT_BATCH}
+sft_lr = {LR}
+"""
+    path = work / f"bench_{preset}_{method}.toml"
+    path.write_text(text)
+    return path
+
+
+def repro_step_seconds(repro, toml, results, name):
+    run([repro, "run", toml, "--results", results, "--force", "--quiet"])
+    values = metric(results, name)
+    return values[1:] if len(values) > 1 else values
+
+
+def examples(repro, work, n):
+    path = work / f"countdown_{n}.parquet"
+    if not path.exists():
+        run([repro, "data", "generate", "countdown", "-n", str(n), "--seed", "0", "--out", path])
+    rows = pq.read_table(path, columns=["question", "answer", "hint"]).to_pylist()
+    return [(r["question"], r["answer"] or "".join(r["hint"])) for r in rows]
+
+
+def left_pad(rows, pad):
+    width = max(len(r) for r in rows)
+    ids = torch.tensor([[pad] * (width - len(r)) + r for r in rows])
+    mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
+    return ids, mask
+
+
+def token_logprobs(model, ids, mask):
+    logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
+    logp = torch.log_softmax(logits, dim=-1)
+    return logp, logp.gather(-1, ids[:, 1:, None]).squeeze(-1)
+
+
+def torch_rl_step(policy, reference, optimizer, prompts, new_tokens, pad):
+    started = time.perf_counter()
+    rows = [p for p in prompts for _ in range(ROLLOUTS)]
+    ids, mask = left_pad(rows, pad)
+    with torch.no_grad():
+        out = policy.generate(input_ids=ids, attention_mask=mask, do_sample=True,
+                              temperature=1.0, top_k=0, top_p=1.0, max_new_tokens=new_tokens,
+                              min_new_tokens=new_tokens, pad_token_id=pad)
+    full_mask = torch.cat([mask, torch.ones(out.shape[0], out.shape[1] - ids.shape[1],
+                                            dtype=mask.dtype)], dim=1)
+    response = torch.zeros_like(out[:, 1:], dtype=torch.float32)
+    response[:, ids.shape[1] - 1:] = 1.0
+    rewards = torch.rand(len(rows))  # the verifier's cost is negligible on both sides
+    groups = rewards.view(-1, ROLLOUTS)
+    advantages = ((groups - groups.mean(1, keepdim=True)) / (groups.std(1, keepdim=True) + 1e-6))
+    advantages = advantages.reshape(-1, 1)
+    with torch.no_grad():
+        _, ref = token_logprobs(reference, out, full_mask)
+    logp_all, logp = token_logprobs(policy, out, full_mask)
+    old = logp.detach()
+    ratio = torch.exp(logp - old)
+    policy_loss = -torch.min(ratio * advantages, ratio.clamp(1 - CLIP, 1 + CLIP) * advantages)
+    log_ratio = ref - logp
+    kl = torch.exp(log_ratio) - log_ratio - 1
+    entropy = -(logp_all.exp() * logp_all).sum(-1)
+    mean = lambda x: (x * response).sum() / response.sum()
+    loss = mean(policy_loss) + KL_COEF * mean(kl) - ENTROPY_COEF * mean(entropy)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return time.perf_counter() - started
+
+
+def torch_sft_step(model, optimizer, batch, pad):
+    started = time.perf_counter()
+    width = max(len(p) + len(s) for p, s in batch)
+    ids = torch.full((len(batch), width), pad)
+    target = torch.zeros((len(batch), width - 1))
+    for row, (p, s) in enumerate(batch):
+        ids[row, : len(p) + len(s)] = torch.tensor(p + s)
+        target[row, len(p) - 1 : len(p) + len(s) - 1] = 1.0
+    logits = model(input_ids=ids).logits[:, :-1]
+    nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1),
+                          reduction="none").view_as(target)
+    loss = (nll * target).sum() / target.sum()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return time.perf_counter() - started
+
+
+def torch_forward(model, ids):
+    started = time.perf_counter()
+    with torch.no_grad():
+        model(input_ids=ids)
+    return time.perf_counter() - started
+
+
+def fixed_tokens(vocab):
+    state, rows = 0x2545F4914F6CDD1D ^ 1, []  # repro::model::speed::fixed_token_rows, salt 1
+    for _ in range(FWD_BATCH):
+        row = []
+        for _ in range(FWD_LEN):
+            state = (state * 6364136223846793005 + 1442695040888963407) % 2**64
+            row.append((state >> 33) % vocab)
+        rows.append(row)
+    return torch.tensor(rows)
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def bench_preset(args, work, preset):
+    folder = work / preset
+    if not folder.exists():
+        data = work / "tokenizer_corpus.parquet"
+        run([args.repro, "data", "generate", "countdown", "-n", "2000", "--out", data])
+        run([args.repro, "tokenizer", "train", "--data", data, "--vocab", "1024",
+             "--out", work / "tokenizer.json"])
+        run([args.repro, "model", "init", "--preset", preset, "--tokenizer",
+             work / "tokenizer.json", "--out", folder])
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    config = json.loads((folder / "config.json").read_text())
+    pad = config.get("pad_token_id") or config.get("eos_token_id") or 0
+    if isinstance(pad, list):
+        pad = pad[0]
+    policy = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+    reference = copy.deepcopy(policy).eval()
+    optimizer = torch.optim.AdamW(policy.parameters(), lr=LR, weight_decay=0.0)
+    data = examples(args.repro, work, 64)
+    prompts = [tokenizer.encode(q, add_special_tokens=False).ids for q, _ in data[:ROLLOUT_PROMPTS]]
+    sft_batch = [(tokenizer.encode(q, add_special_tokens=False).ids, tokenizer.encode(a, add_special_tokens=False).ids) for q, a in data[:SFT_BATCH]]
+    rl_toml = experiment(work, preset, folder, "rft", args.steps)
+    sft_toml = experiment(work, preset, folder, "sft", args.steps)
+    fwd_ids = fixed_tokens(config["vocab_size"])
+    times = {k: ([], []) for k in ["rl", "sft", "fwd"]}
+    lengths = []
+    for pair in range(args.pairs):
+        results = work / f"results_{preset}"
+        seconds = repro_step_seconds(args.repro, rl_toml, results, "seconds")
+        lengths += metric(results, "response_length")
+        times["rl"][0].extend(seconds)
+        new_tokens = round(statistics.mean(metric(results, "response_length")))
+        times["rl"][1].extend(torch_rl_step(policy, reference, optimizer, prompts, new_tokens, pad)
+                              for _ in range(args.steps))
+        times["sft"][0].extend(repro_step_seconds(args.repro, sft_toml, results, "sft_seconds"))
+        times["sft"][1].extend(torch_sft_step(policy, optimizer, sft_batch, pad)
+                               for _ in range(args.steps))
+        speed = subprocess.run([args.repro, "model", "speed", "--model", folder, "--batch",
+                                str(FWD_BATCH), "--len", str(FWD_LEN), "--repeat", "10"],
+                               capture_output=True, text=True)
+        if speed.returncode == 0:  # (binaries before `repro model speed` existed lack it)
+            times["fwd"][0].extend(json.loads(speed.stdout)["seconds"])
+            times["fwd"][1].extend(torch_forward(policy, fwd_ids) for _ in range(10))
+    prompt_tokens = statistics.mean(len(p) for p in prompts)
+    return times, {"prompt_tokens": prompt_tokens, "response_tokens": statistics.mean(lengths)}
+
+
+def bench_eval(args, work):
+    """Greedy evaluation on SmolLM2-135M, load included; also counts identical completions."""
+    folder = Path(args.smollm2)
+    data = work / "eval_countdown_16.parquet"
+    run([args.repro, "data", "generate", "countdown", "-n", "16", "--seed", "1", "--out", data])
+    prompts = [r["question"] for r in pq.read_table(data, columns=["question"]).to_pylist()]
+    out = work / "eval.parquet"
+    repro_times, torch_times, same = [], [], 0
+    for _ in range(args.pairs):
+        started = time.perf_counter()
+        run([args.repro, "eval", "--model", folder, "--data", data, "--max-new-tokens", "128",
+             "--batch", "16", "--out", out])
+        repro_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+        config = json.loads((folder / "config.json").read_text())
+        pad = config.get("pad_token_id") or config.get("eos_token_id") or 0
+        rows = [tokenizer.encode(p, add_special_tokens=False).ids for p in prompts]
+        ids, mask = left_pad(rows, pad)
+        with torch.no_grad():
+            generated = model.generate(input_ids=ids, attention_mask=mask, do_sample=False,
+                                       max_new_tokens=128, pad_token_id=pad)
+        torch_times.append(time.perf_counter() - started)
+        texts = tokenizer.decode_batch(generated[:, ids.shape[1]:].tolist(),
+                                       skip_special_tokens=True)
+        mine = pq.read_table(out, columns=["completion"]).to_pylist()
+        same = sum(t == m["completion"] for t, m in zip(texts, mine))
+    return repro_times, torch_times, same
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repro", required=True, help="the repro binary")
+    parser.add_argument("--presets", default="tiny-1m,tiny-4m")
+    parser.add_argument("--pairs", type=int, default=3, help="interleaved repro/torch rounds")
+    parser.add_argument("--steps", type=int, default=4, help="steps per round and side")
+    parser.add_argument("--smollm2", help="SmolLM2-135M model folder (repro model import)")
+    parser.add_argument("--work", default="/tmp/repro-bench-vs-torch")
+    args = parser.parse_args()
+    args.repro = str(Path(args.repro).resolve())
+    torch.set_num_threads(int(os.environ.get("THREADS", os.cpu_count())))
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
+          f"medians of seconds per step; ratio = torch / repro")
+    print("| work | preset | repro s | torch s | ratio |")
+    print("|---|---|---|---|---|")
+    for preset in args.presets.split(","):
+        times, shape = bench_preset(args, work, preset)
+        for work_name, (mine, theirs) in times.items():
+            a, b = median(mine), median(theirs)
+            print(f"| {work_name} | {preset} | {a:.4f} | {b:.4f} | {b / a:.2f} |", flush=True)
+        print(f"|  | {preset} | prompt {shape['prompt_tokens']:.0f} tokens, "
+              f"response {shape['response_tokens']:.1f} tokens | | |", flush=True)
+    if args.smollm2:
+        mine, theirs, same = bench_eval(args, work)
+        a, b = median(mine), median(theirs)
+        print(f"| eval | smollm2-135m | {a:.2f} | {b:.2f} | {b / a:.2f} |")
+        print(f"(eval: {same} of 16 greedy completions character-identical between the two)")
+
+
+if __name__ == "__main__":
+    main()
