@@ -96,6 +96,26 @@ fn tokenizer_train_then_model_init_then_generate() {
             "4"
         ]))
     );
+
+    let speed = stdout(&run(&[
+        "model",
+        "speed",
+        "--model",
+        model.to_str().unwrap(),
+        "--batch",
+        "2",
+        "--len",
+        "16",
+        "--repeat",
+        "3",
+    ]));
+    let speed: serde_json::Value = serde_json::from_str(&speed).expect("one JSON line");
+    assert_eq!(speed["batch"], 2);
+    assert_eq!(speed["len"], 16);
+    let seconds = speed["seconds"].as_array().expect("seconds");
+    assert_eq!(seconds.len(), 3);
+    assert!(seconds.iter().all(|s| s.as_f64().unwrap() > 0.0));
+    assert!(speed["tokens_per_second"].as_f64().unwrap() > 0.0);
 }
 
 #[test]
