@@ -220,6 +220,10 @@ def bench_preset(args, work, preset):
     rl_toml = experiment(work, preset, folder, "rft", args.steps)
     sft_toml = experiment(work, preset, folder, "sft", args.steps)
     fwd_ids = fixed_tokens(config["vocab_size"])
+    # Warm-up on the torch side (repro drops its first step instead).
+    torch_rl_step(policy, reference, optimizer, prompts, MAX_NEW_TOKENS, pad)
+    torch_sft_step(policy, optimizer, sft_batch, pad)
+    torch_forward(policy, fwd_ids)
     times = {k: ([], []) for k in ["rl", "sft", "fwd"]}
     lengths = []
     for pair in range(args.pairs):
