@@ -76,6 +76,7 @@ where
                 .light_line_style(WHITE.mix(0.0))
                 .draw(),
         )?;
+        let mut drawn: Vec<(Vec<(u64, u64)>, String)> = Vec::new();
         for (k, color) in KS {
             let points: Vec<(f64, f64)> = curve
                 .iter()
@@ -84,6 +85,8 @@ where
             if points.is_empty() {
                 continue;
             }
+            let key = points.iter().map(|(x, y)| (x.to_bits(), y.to_bits())).collect();
+            drawn.push((key, format!("pass@{k}")));
             let style = color.stroke_width(3);
             let series = drawing(chart.draw_series(LineSeries::new(points.clone(), style)))?;
             series
@@ -104,6 +107,10 @@ where
                 .label_font(("sans-serif", 15))
                 .draw(),
         )?;
+        if let Some(note) = super::training::identical_lines_note(drawn) {
+            let plot = chart.plotting_area().get_pixel_range();
+            super::training::draw_note(panel, plot, &note, true)?;
+        }
     }
     drawing(root.present())?;
     Ok(())

@@ -265,12 +265,22 @@ pub(super) fn marked(steps: &[u64]) -> Vec<u64> {
 /// A sentence naming the lines of a panel that lie exactly on one another (only the last drawn
 /// would be visible), or `None`.
 pub(super) fn overlap_note(panel: &Panel) -> Option<String> {
-    let mut groups: Vec<(Vec<(u64, u64)>, Vec<&'static str>)> = Vec::new();
-    for line in panel.lines.iter().filter(|l| !l.flat) {
+    identical_lines_note(panel.lines.iter().filter(|l| !l.flat).map(|line| {
         let key: Vec<(u64, u64)> = line.curve.iter().map(|(&x, v)| (x, v.0.to_bits())).collect();
+        (key, style(line.method).label.to_string())
+    }))
+}
+
+/// "identical, drawn over one another: a, b; c, d" for the labels whose keys (their curves,
+/// bit for bit) are equal, or `None` when every curve is its own.
+pub(super) fn identical_lines_note<K: PartialEq>(
+    lines: impl IntoIterator<Item = (K, String)>,
+) -> Option<String> {
+    let mut groups: Vec<(K, Vec<String>)> = Vec::new();
+    for (key, label) in lines {
         match groups.iter_mut().find(|g| g.0 == key) {
-            Some(group) => group.1.push(style(line.method).label),
-            None => groups.push((key, vec![style(line.method).label])),
+            Some(group) => group.1.push(label),
+            None => groups.push((key, vec![label])),
         }
     }
     let shared: Vec<String> = groups
@@ -279,6 +289,36 @@ pub(super) fn overlap_note(panel: &Panel) -> Option<String> {
         .map(|g| g.1.join(", "))
         .collect();
     (!shared.is_empty()).then(|| format!("identical, drawn over one another: {}", shared.join("; ")))
+}
+
+/// Writes `note` on a light box in a top corner of a chart's plotting area (`plot` is its pixel
+/// range): the left one, or the right one where the legend takes the left.
+pub(super) fn draw_note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    plot: (std::ops::Range<i32>, std::ops::Range<i32>),
+    note: &str,
+    right: bool,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let style = ("sans-serif", 15).into_text_style(area).color(&BLACK);
+    let (xs, ys) = plot;
+    let (w, h) = drawing(area.estimate_text_size(note, &style))?;
+    let (w, h) = (w as i32, h as i32);
+    let at = if right {
+        (xs.end - 8 - w, ys.start + 6)
+    } else {
+        (xs.start + 8, ys.start + 6)
+    };
+    let area_origin = area.get_base_pixel();
+    let (x, y) = (at.0 - area_origin.0, at.1 - area_origin.1);
+    drawing(area.draw(&Rectangle::new(
+        [(x - 4, y - 3), (x + w + 4, y + h + 3)],
+        WHITE.mix(0.9).filled(),
+    )))?;
+    drawing(area.draw_text(note, &style, (x, y)))?;
+    Ok(())
 }
 
 /// The legend of some panels: their methods in `ORDER`, then the paper's hollow marker if drawn.
@@ -397,18 +437,7 @@ where
             .map(|&(m, v)| marker((x_max, v), m, 7.0, true));
         drawing(chart.draw_series(hollow))?;
         if let Some(note) = overlap_note(panel) {
-            let style = ("sans-serif", 15).into_text_style(area).color(&BLACK);
-            let (xs, ys) = chart.plotting_area().get_pixel_range();
-            let (w, h) = drawing(area.estimate_text_size(&note, &style))?;
-            let at = (xs.start + 8, ys.start + 6);
-            let (w, h) = (w as i32, h as i32);
-            let area_origin = area.get_base_pixel();
-            let (x, y) = (at.0 - area_origin.0, at.1 - area_origin.1);
-            drawing(area.draw(&Rectangle::new(
-                [(x - 4, y - 3), (x + w + 4, y + h + 3)],
-                WHITE.mix(0.9).filled(),
-            )))?;
-            drawing(area.draw_text(&note, &style, (x, y)))?;
+            draw_note(area, chart.plotting_area().get_pixel_range(), &note, false)?;
         }
     }
     drawing(root.present())?;
@@ -420,6 +449,20 @@ mod tests {
     use super::*;
     use crate::experiment::Value;
     use crate::metrics::SeedRow;
+
+    #[test]
+    fn identical_curves_are_named_together() {
+        let lines = [
+            (vec![0, 0], "pass@1".to_string()),
+            (vec![0, 1], "pass@2".to_string()),
+            (vec![0, 0], "pass@4".to_string()),
+        ];
+        assert_eq!(
+            identical_lines_note(lines).as_deref(),
+            Some("identical, drawn over one another: pass@1, pass@4")
+        );
+        assert_eq!(identical_lines_note([(1, "a".to_string()), (2, "b".to_string())]), None);
+    }
 
     /// A countdown cell of `model` and `method` evaluated at steps 0 and 4 (accuracy 0 → `end`),
     /// with RL annotation counts for the RL methods.
