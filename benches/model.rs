@@ -17,6 +17,8 @@ use repro::model::generate::{GenerateOptions, generate};
 use repro::model::logprobs::token_logprobs;
 use repro::model::presets;
 use repro::model::sampling::Sampling;
+// Fixed pseudo-random token rows, identical across commits (shared with `repro model speed`).
+use repro::model::speed::fixed_token_rows as token_rows;
 use repro::model::weights::RandomInit;
 use repro::model::{DeviceKind, ModelConfig, Transformer};
 
@@ -27,11 +29,6 @@ fn device() -> Device {
         .map_or(Ok(DeviceKind::Cpu), |name| name.parse())
         .and_then(DeviceKind::device)
         .expect("a usable device")
-}
-
-/// Fixed pseudo-random token rows, identical across commits (shared with `repro model speed`).
-fn token_rows(batch: usize, len: usize, vocab: usize, salt: u64) -> Vec<Vec<u32>> {
-    repro::model::speed::fixed_token_rows(batch, len, vocab, salt)
 }
 
 fn model(config: &ModelConfig, device: &Device) -> Transformer {

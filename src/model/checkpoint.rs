@@ -80,19 +80,17 @@ pub const COMPANION_FILES: [&str; 4] = [
 
 /// Copies the `COMPANION_FILES` that `from` has into `to`, so a model fine-tuned from a Hugging
 /// Face folder opens in transformers with the same tokenizer settings, stop tokens and chat
-/// template as its source. Returns the names copied.
-pub fn copy_companions(from: &Path, to: &Path) -> Result<Vec<&'static str>> {
-    let mut copied = Vec::new();
+/// template as its source.
+pub fn copy_companions(from: &Path, to: &Path) -> Result<()> {
     for name in COMPANION_FILES {
         let source = from.join(name);
         if source.is_file() {
             let text = std::fs::read(&source)
                 .with_context(|| format!("cannot read {}", source.display()))?;
             crate::store::write_atomic(&to.join(name), |f| Ok(std::io::Write::write_all(f, &text)?))?;
-            copied.push(name);
         }
     }
-    Ok(copied)
+    Ok(())
 }
 
 pub fn save(model: &Transformer, dir: &Path, dtype: SaveDtype) -> Result<()> {

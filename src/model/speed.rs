@@ -56,7 +56,7 @@ pub fn speed_command(
     let seconds: Vec<f64> = (0..repeat).map(|_| forward()).collect();
     let mut sorted = seconds.clone();
     sorted.sort_by(f64::total_cmp);
-    let median = sorted[sorted.len() / 2];
+    let median = crate::plot::series::median(&sorted);
     Ok(serde_json::json!({
         "batch": batch,
         "len": len,

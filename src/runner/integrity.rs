@@ -21,6 +21,14 @@ fn recorded(relative: &Path) -> bool {
     !(relative == Path::new("summary.toml") || name.starts_with('.') || in_work)
 }
 
+/// SHA-256 of a text, as lowercase hex.
+pub fn hash_text(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// SHA-256 of a file, as lowercase hex.
 pub fn hash_file(path: &Path) -> Result<String> {
     let mut file =

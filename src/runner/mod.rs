@@ -24,7 +24,6 @@ use std::time::{Instant, SystemTime};
 
 use anyhow::{Context, Result, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sha2::{Digest, Sha256};
 
 use crate::experiment::{Cell, Experiment, ExperimentKind, resolved_toml};
 use crate::metrics::{self, SeedRow};
@@ -73,10 +72,7 @@ pub fn is_complete(dir: &CellDir, seeds: &[u64], config_hash: &str) -> bool {
 }
 
 fn config_hash(config: &str) -> String {
-    Sha256::digest(config.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    integrity::hash_text(config)
 }
 
 /// Runs every cell of `exp` (or of one shard) that is not already complete.

@@ -20,9 +20,9 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::eval::{EvalOptions, EvalResult, pass_at_k};
+use crate::runner::integrity::hash_text;
 use crate::runner::provenance::{Provenance, utc_timestamp};
 use crate::tasks::example::{Example, GroundTruth};
 
@@ -81,9 +81,9 @@ pub fn write(dir: &Path, run: &LmEvalRun) -> Result<Vec<PathBuf>> {
                 "filtered_resps": completions,
                 "filter": "none",
                 "metrics": ["acc", "format_acc", "reward"],
-                "doc_hash": sha256(&serde_json::to_string(&doc)?),
-                "prompt_hash": sha256(&example.question),
-                "target_hash": sha256(&target),
+                "doc_hash": hash_text(&serde_json::to_string(&doc)?),
+                "prompt_hash": hash_text(&example.question),
+                "target_hash": hash_text(&target),
                 "acc": correct as f64 / k as f64,
                 "format_acc": samples.iter().filter(|s| s.reward >= 0.1).count() as f64 / k as f64,
                 "reward": samples.iter().map(|s| s.reward).sum::<f64>() / k as f64,
@@ -195,13 +195,6 @@ fn ground_truth(truth: &GroundTruth) -> Value {
         | GroundTruth::Boxed { target } => json!(target),
         GroundTruth::Choice { label } => json!(label.to_string()),
     }
-}
-
-fn sha256(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn mean(values: &[f64]) -> f64 {
