@@ -160,7 +160,10 @@ pub fn write_scores(path: &Path, scores: &[crate::tasks::commands::CompletionSco
         Column::new("rule".into(), text(|s| s.rule)),
         Column::new(
             "answer".into(),
-            scores.iter().map(|s| s.answer.as_deref()).collect::<Vec<_>>(),
+            scores
+                .iter()
+                .map(|s| s.answer.as_deref())
+                .collect::<Vec<_>>(),
         ),
         Column::new("completion".into(), text(|s| s.completion.as_str())),
     ])?;
@@ -323,7 +326,9 @@ pub fn read_experiment(dir: &Path) -> Result<Vec<CellMetrics>> {
 /// A cell's metrics, refused when they differ from the SHA-256 its `summary.toml` recorded (a
 /// flipped byte in a data page can still decode, to a wrong number).
 fn read_recorded_metrics(path: &Path) -> Result<CellMetrics> {
-    let cell = path.parent().expect("a metrics file is in its cell's folder");
+    let cell = path
+        .parent()
+        .expect("a metrics file is in its cell's folder");
     if let Ok(summary) = crate::runner::summary::Summary::read(&cell.join("summary.toml")) {
         let recorded = summary
             .files
@@ -381,8 +386,14 @@ pub fn write_competence(
                 .map(|r| r.1.mean_sentences_given)
                 .collect::<Vec<_>>(),
         ),
-        Column::new("k".into(), rows.iter().map(|r| r.2 as u64).collect::<Vec<_>>()),
-        Column::new("pass_at_k".into(), rows.iter().map(|r| r.3).collect::<Vec<_>>()),
+        Column::new(
+            "k".into(),
+            rows.iter().map(|r| r.2 as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "pass_at_k".into(),
+            rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        ),
         Column::new(
             "mean_accuracy".into(),
             rows.iter().map(|r| r.1.mean_accuracy).collect::<Vec<_>>(),
@@ -407,9 +418,14 @@ pub fn read_competence(
     let strings = |name: &str| -> Result<Vec<String>> {
         let c = column(&df, path, name)?;
         let c = c.str().map_err(|_| {
-            anyhow!("{}: column `{name}` is not text: not a competence file", path.display())
+            anyhow!(
+                "{}: column `{name}` is not text: not a competence file",
+                path.display()
+            )
         })?;
-        Ok((0..c.len()).map(|i| c.get(i).unwrap_or_default().to_string()).collect())
+        Ok((0..c.len())
+            .map(|i| c.get(i).unwrap_or_default().to_string())
+            .collect())
     };
     let floats = |name: &str| -> Result<Vec<f64>> {
         let c = column(&df, path, name)?.cast(&DataType::Float64)?;

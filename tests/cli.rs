@@ -212,10 +212,7 @@ fn a_locked_cell_is_left_to_its_holder() {
 
 /// The `N` of "N cells run" in a run's closing line.
 fn cells_run(stderr: &str) -> usize {
-    let before = stderr
-        .split(" cells run")
-        .next()
-        .expect("a closing line");
+    let before = stderr.split(" cells run").next().expect("a closing line");
     let number = before.rsplit(' ').next().expect("a count");
     number
         .parse()

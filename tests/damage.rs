@@ -69,7 +69,10 @@ fn bit_flips_in_results_never_panic_and_run_heals_them_to_the_same_bytes() {
             let out = crate::repro(&args);
             assert_no_panic(&out, &format!("{command} after a flip at byte {offset}"));
             if command == "verify" {
-                assert!(!out.status.success(), "verify misses a flip at byte {offset}");
+                assert!(
+                    !out.status.success(),
+                    "verify misses a flip at byte {offset}"
+                );
                 assert!(stdout_and_err(&out).contains("metrics.parquet"));
             }
         }
@@ -97,9 +100,21 @@ fn bit_flips_in_results_never_panic_and_run_heals_them_to_the_same_bytes() {
     );
     let out = crate::run_quiet(&file, &results);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(crate::repro(["verify", results.to_str().unwrap()]).status.success());
-    let diff = crate::repro(["diff", experiment.to_str().unwrap(), pristine.join("dmg").to_str().unwrap()]);
-    assert!(diff.status.success(), "{}", String::from_utf8_lossy(&diff.stdout));
+    assert!(
+        crate::repro(["verify", results.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let diff = crate::repro([
+        "diff",
+        experiment.to_str().unwrap(),
+        pristine.join("dmg").to_str().unwrap(),
+    ]);
+    assert!(
+        diff.status.success(),
+        "{}",
+        String::from_utf8_lossy(&diff.stdout)
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -163,7 +178,11 @@ fn damaged_model_folders_give_errors_that_name_the_file() {
     std::fs::write(&weights, bytes).unwrap();
     let out = eval(&nan);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("holds NaN or infinite values"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("holds NaN or infinite values"),
+        "{}",
+        stderr(&out)
+    );
 
     // A tokenizer with more tokens than the model's embedding has rows.
     let mismatched = dir.join("mismatched");
@@ -244,8 +263,15 @@ fn kill_9_during_pretraining_resumes_to_a_byte_identical_base_model() {
     );
     let out = crate::run_quiet(&file, &interrupted);
     assert!(out.status.success(), "{}", stderr(&out));
-    let (a, b) = (finished(&straight).unwrap(), finished(&interrupted).unwrap());
-    for name in ["model.safetensors", "tokenizer.json", "pretrain_metrics.parquet"] {
+    let (a, b) = (
+        finished(&straight).unwrap(),
+        finished(&interrupted).unwrap(),
+    );
+    for name in [
+        "model.safetensors",
+        "tokenizer.json",
+        "pretrain_metrics.parquet",
+    ] {
         assert!(
             std::fs::read(a.join(name)).unwrap() == std::fs::read(b.join(name)).unwrap(),
             "{name} differs after the resume"
@@ -257,6 +283,9 @@ fn kill_9_during_pretraining_resumes_to_a_byte_identical_base_model() {
         .map(|e| e.file_name())
         .filter(|n| n.to_string_lossy().ends_with(".work"))
         .collect();
-    assert!(leftovers.is_empty(), "checkpoints are removed: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "checkpoints are removed: {leftovers:?}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -69,7 +69,9 @@ fn an_override_that_matches_no_cell_is_warned_about() {
     .unwrap();
     assert_eq!(
         exp.warnings,
-        ["bad.toml:8: override[0] (when method = \"uft\") matches no cell, so its settings are unused"]
+        [
+            "bad.toml:8: override[0] (when method = \"uft\") matches no cell, so its settings are unused"
+        ]
     );
     let used = load(&format!(
         "{HEADER}[sweep]\nmethod = [\"rft\", \"sft\"]\n[[override]]\nwhen = {{ method = \"sft\" }}\nmax_iterations = 77\n"

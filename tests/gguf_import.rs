@@ -230,3 +230,53 @@ fn max_abs_diff(got: &[f32], want: &[f64]) -> f64 {
         .map(|(&g, &w)| (g as f64 - w).abs())
         .fold(0.0, f64::max)
 }
+
+/// `repro model info` and `repro generate` take the .gguf file itself: imported once into the
+/// cache (`$REPRO_CACHE/imported/<stem>-<hash>/`), reused after.
+#[test]
+fn commands_take_a_gguf_file_directly() {
+    let Some(gguf) = smollm2_gguf() else {
+        return;
+    };
+    let dir = scratch("gguf-direct");
+    let run = |args: &[&OsStr]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_repro"))
+            .args(args)
+            .env("REPRO_CACHE", &dir)
+            .output()
+            .expect("the binary runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        (String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+    };
+    let info = [OsStr::new("model"), OsStr::new("info"), gguf.as_os_str()];
+    let (first, stderr) = run(&info);
+    assert!(stderr.contains("importing"), "{stderr}");
+    assert!(first.contains("hidden / MLP      576 / 1536"), "{first}");
+    let imported: Vec<PathBuf> = std::fs::read_dir(dir.join("imported"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(imported.len(), 1);
+    let name = imported[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(name.starts_with("SmolLM2-135M-Instruct.Q4_1-"), "{name}");
+
+    let prompt = reference()["prompts"][0].as_str().unwrap().to_string();
+    let generate = [
+        OsStr::new("generate"),
+        OsStr::new("--model"),
+        gguf.as_os_str(),
+        OsStr::new("--prompt"),
+        OsStr::new(&prompt),
+        OsStr::new("--max-new-tokens"),
+        OsStr::new("4"),
+    ];
+    let (text, stderr) = run(&generate);
+    assert!(!stderr.contains("importing"), "imported twice: {stderr}");
+    assert!(!text.trim().is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}

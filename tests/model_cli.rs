@@ -131,10 +131,19 @@ fn model_errors_say_what_is_wrong() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     // An empty folder lacks config.json first; with a config, the tokenizer is what is missing.
-    assert!(stderr.contains("a model folder needs config.json"), "{stderr}");
+    assert!(
+        stderr.contains("a model folder needs config.json"),
+        "{stderr}"
+    );
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/parity/qwen2");
     std::fs::copy(format!("{fixture}/config.json"), dir.join("config.json")).unwrap();
-    let output = repro(["generate", "--model", dir.to_str().unwrap(), "--prompt", "hi"]);
+    let output = repro([
+        "generate",
+        "--model",
+        dir.to_str().unwrap(),
+        "--prompt",
+        "hi",
+    ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("has no tokenizer.json"), "{stderr}");
 

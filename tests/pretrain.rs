@@ -75,10 +75,7 @@ fn a_base_model_is_pretrained_once_and_a_rerun_reproduces_every_number() {
     let recipe = bases[0].join("pretrain.toml");
     let written = std::fs::metadata(&recipe).unwrap().modified().unwrap();
     let rows = deterministic_rows(&first);
-    assert!(
-        rows.iter().any(|r| r.3 == "test_accuracy"),
-        "final scores"
-    );
+    assert!(rows.iter().any(|r| r.3 == "test_accuracy"), "final scores");
 
     // A new experiment under the same results root reuses the cached base model.
     let other = STUDY
@@ -162,16 +159,29 @@ fn the_default_study_finds_its_base_models_committed_and_pretrain_toml_makes_the
     use repro::train::config::{FineTuneConfig, Init};
     let base_models = |file: &str| {
         let study = Experiment::load(Path::new(file), &LoadOptions::default()).unwrap();
+        // Cells may also name a committed base model by its folder (claim iii's 4-number
+        // cells do); it must then be one that the recipes make.
+        let mut named = Vec::new();
         let mut folders: Vec<String> = study
             .cells
             .iter()
-            .map(|cell| match FineTuneConfig::from_cell(cell, 0).init {
-                Init::Pretrained(recipe) => recipe.folder_name(),
+            .filter_map(|cell| match FineTuneConfig::from_cell(cell, 0).init {
+                Init::Pretrained(recipe) => Some(recipe.folder_name()),
+                Init::Checkpoint(path) => {
+                    named.push(path.file_name().unwrap().to_string_lossy().into_owned());
+                    None
+                }
                 other => panic!("{file} starts from pretrained tiny models, not {other:?}"),
             })
             .collect();
         folders.sort();
         folders.dedup();
+        for name in named {
+            assert!(
+                folders.contains(&name),
+                "{file} names {name}, not one of {folders:?}"
+            );
+        }
         folders
     };
     let folders = base_models("experiments/table1.toml");
@@ -195,7 +205,10 @@ fn the_default_study_finds_its_base_models_committed_and_pretrain_toml_makes_the
 #[test]
 fn model_path_is_checked_against_the_preset() {
     let dir = crate::scratch("model-path");
-    let base = concat!(env!("CARGO_MANIFEST_DIR"), "/results/base_models/tiny-500k-2b48b23a");
+    let base = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/results/base_models/tiny-500k-2b48b23a"
+    );
     let check = |model: &str, path: &str| {
         let file = dir.join(format!("{model}.toml"));
         std::fs::write(
@@ -208,14 +221,19 @@ fn model_path_is_checked_against_the_preset() {
         )
         .unwrap();
         let out = crate::repro(["check", file.to_str().unwrap()]);
-        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let (ok, err) = check("tiny-500k", base);
     assert!(ok, "{err}");
     let (ok, err) = check("tiny-1m", base);
     assert!(!ok);
     assert!(
-        err.contains("model_path") && err.contains("hidden_size 96 in") && err.contains("expects 128"),
+        err.contains("model_path")
+            && err.contains("hidden_size 96 in")
+            && err.contains("expects 128"),
         "{err}"
     );
     // A folder that is not there yet passes `check` (the file is valid) and stops `run` before
@@ -273,7 +291,11 @@ fn a_fine_tuned_model_keeps_its_sources_companion_files() {
         results.to_str().unwrap(),
         "-q",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let exp = repro::experiment::Experiment::from_file(&file).unwrap();
     let model = results
         .join("e")

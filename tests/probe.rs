@@ -56,14 +56,32 @@ fn the_competence_curve_of_a_committed_base_model_rises_with_the_hint_and_is_dra
     assert_eq!(fractions, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
     for point in curve {
         let passes: Vec<f64> = point.pass_at.iter().map(|(_, v)| *v).collect();
-        assert_eq!(point.pass_at.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [1, 2, 4]);
-        assert!(passes.windows(2).all(|w| w[0] <= w[1]), "pass@k grows with k: {passes:?}");
+        assert_eq!(
+            point.pass_at.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            [1, 2, 4]
+        );
+        assert!(
+            passes.windows(2).all(|w| w[0] <= w[1]),
+            "pass@k grows with k: {passes:?}"
+        );
         assert!((point.pass(1).unwrap() - point.mean_accuracy).abs() < 1e-12);
     }
     // Two of the three solution sentences given (fraction 0.6) make the problem far easier
     // than none: the position the CPU study's hints rely on.
-    let at = |f: f64| curve.iter().find(|p| p.hint_fraction == f).unwrap().pass(4).unwrap();
-    assert!(at(0.6) > at(0.0) + 0.3, "pass@4 {} with 2 sentences, {} with none", at(0.6), at(0.0));
+    let at = |f: f64| {
+        curve
+            .iter()
+            .find(|p| p.hint_fraction == f)
+            .unwrap()
+            .pass(4)
+            .unwrap()
+    };
+    assert!(
+        at(0.6) > at(0.0) + 0.3,
+        "pass@4 {} with 2 sentences, {} with none",
+        at(0.6),
+        at(0.0)
+    );
     assert!(dir.join("competence.png").is_file());
 
     // `repro plot` draws a competence file too.
@@ -74,7 +92,11 @@ fn the_competence_curve_of_a_committed_base_model_rises_with_the_hint_and_is_dra
         "--out",
         figures.to_str().unwrap(),
     ]);
-    assert!(plotted.status.success(), "{}", String::from_utf8_lossy(&plotted.stderr));
+    assert!(
+        plotted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plotted.stderr)
+    );
     assert!(figures.join("competence.png").is_file());
     assert!(figures.join("competence.svg").is_file());
 }

@@ -192,5 +192,8 @@ fn check_validates_every_profile_of_a_file() {
         "{stdout}"
     );
     assert!(stdout.contains("profile quick: valid"), "{stdout}");
-    assert!(stdout.contains("profile smollm2: valid, 6 cells"), "{stdout}");
+    assert!(
+        stdout.contains("profile smollm2: valid, 6 cells"),
+        "{stdout}"
+    );
 }

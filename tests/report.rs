@@ -434,14 +434,24 @@ fn a_study_with_nothing_to_compare_says_what_it_shows() {
     }
     let out = root.join("tables");
     let quick = results.join("quick");
-    let text = stdout_of(&["table", quick.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let text = stdout_of(&[
+        "table",
+        quick.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(text.contains("## What these results can say"), "{text}");
     assert!(
         text.contains("the pipeline ran end to end") && text.contains("for tiny-125k"),
         "{text}"
     );
     let cpu = cpu_study(&root);
-    let text = stdout_of(&["table", cpu.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let text = stdout_of(&[
+        "table",
+        cpu.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(!text.contains("What these results can say"), "{text}");
 }
 

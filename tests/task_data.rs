@@ -183,25 +183,75 @@ fn score_out_round_trips_eval_samples() {
     use polars::prelude::{ParquetReader, SerReader};
     let dir = crate::scratch("score-out");
     let data = dir.join("countdown.parquet");
-    let generated = crate::repro(["data", "generate", "countdown", "-n", "4", "--seed", "1", "-o", data.to_str().unwrap()]);
-    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    let generated = crate::repro([
+        "data",
+        "generate",
+        "countdown",
+        "-n",
+        "4",
+        "--seed",
+        "1",
+        "-o",
+        data.to_str().unwrap(),
+    ]);
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
     let samples = dir.join("samples.parquet");
     let model = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/parity/llama");
     let eval = crate::repro([
-        "eval", "--model", model, "--data", data.to_str().unwrap(), "--max-new-tokens", "6",
-        "--out", samples.to_str().unwrap(),
+        "eval",
+        "--model",
+        model,
+        "--data",
+        data.to_str().unwrap(),
+        "--max-new-tokens",
+        "6",
+        "--out",
+        samples.to_str().unwrap(),
     ]);
-    assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
+    assert!(
+        eval.status.success(),
+        "{}",
+        String::from_utf8_lossy(&eval.stderr)
+    );
     let read = |path: &std::path::Path| {
-        ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap()
+        ParquetReader::new(std::fs::File::open(path).unwrap())
+            .finish()
+            .unwrap()
     };
     let frame = read(&samples);
-    let problems: Vec<u64> = frame.column("problem").unwrap().u64().unwrap().into_no_null_iter().collect();
+    let problems: Vec<u64> = frame
+        .column("problem")
+        .unwrap()
+        .u64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
     let completions: Vec<String> = frame
-        .column("completion").unwrap().str().map(|c| (0..c.len()).map(|i| c.get(i).unwrap_or_default().to_string()).collect()).unwrap();
-    let rewards: Vec<f64> = frame.column("reward").unwrap().f64().unwrap().into_no_null_iter().collect();
+        .column("completion")
+        .unwrap()
+        .str()
+        .map(|c| {
+            (0..c.len())
+                .map(|i| c.get(i).unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap();
+    let rewards: Vec<f64> = frame
+        .column("reward")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
     // The eval's completions, then the data's own reference answer for row 0 (a correct score).
-    let reference = repro::tasks::data::load(&data).unwrap()[0].answer.clone().unwrap();
+    let reference = repro::tasks::data::load(&data).unwrap()[0]
+        .answer
+        .clone()
+        .unwrap();
     let mut lines: Vec<String> = problems
         .iter()
         .zip(&completions)
@@ -214,10 +264,19 @@ fn score_out_round_trips_eval_samples() {
     for out in ["scores.parquet", "scores.jsonl"] {
         let out = dir.join(out);
         let scored = crate::repro([
-            "score", "--data", data.to_str().unwrap(), "--completions", jsonl.to_str().unwrap(),
-            "--out", out.to_str().unwrap(),
+            "score",
+            "--data",
+            data.to_str().unwrap(),
+            "--completions",
+            jsonl.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
         ]);
-        assert!(scored.status.success(), "{}", String::from_utf8_lossy(&scored.stderr));
+        assert!(
+            scored.status.success(),
+            "{}",
+            String::from_utf8_lossy(&scored.stderr)
+        );
         let (scores, indices, verdicts): (Vec<f64>, Vec<u64>, Vec<String>) =
             if out.extension().unwrap() == "jsonl" {
                 let rows: Vec<serde_json::Value> = std::fs::read_to_string(&out)
@@ -228,18 +287,42 @@ fn score_out_round_trips_eval_samples() {
                 (
                     rows.iter().map(|r| r["score"].as_f64().unwrap()).collect(),
                     rows.iter().map(|r| r["index"].as_u64().unwrap()).collect(),
-                    rows.iter().map(|r| r["verdict"].as_str().unwrap().to_string()).collect(),
+                    rows.iter()
+                        .map(|r| r["verdict"].as_str().unwrap().to_string())
+                        .collect(),
                 )
             } else {
                 let f = read(&out);
                 (
-                    f.column("score").unwrap().f64().unwrap().into_no_null_iter().collect(),
-                    f.column("index").unwrap().u64().unwrap().into_no_null_iter().collect(),
-                    f.column("verdict").unwrap().str().map(|c| (0..c.len()).map(|i| c.get(i).unwrap_or_default().to_string()).collect()).unwrap(),
+                    f.column("score")
+                        .unwrap()
+                        .f64()
+                        .unwrap()
+                        .into_no_null_iter()
+                        .collect(),
+                    f.column("index")
+                        .unwrap()
+                        .u64()
+                        .unwrap()
+                        .into_no_null_iter()
+                        .collect(),
+                    f.column("verdict")
+                        .unwrap()
+                        .str()
+                        .map(|c| {
+                            (0..c.len())
+                                .map(|i| c.get(i).unwrap_or_default().to_string())
+                                .collect()
+                        })
+                        .unwrap(),
                 )
             };
         assert_eq!(scores.len(), rewards.len() + 1);
-        assert_eq!(&scores[..rewards.len()], rewards.as_slice(), "score = eval's reward, row by row");
+        assert_eq!(
+            &scores[..rewards.len()],
+            rewards.as_slice(),
+            "score = eval's reward, row by row"
+        );
         assert_eq!(&indices[..problems.len()], problems.as_slice());
         assert_eq!(scores[rewards.len()], 1.0);
         assert_eq!(verdicts[rewards.len()], "correct");
@@ -254,18 +337,56 @@ fn eval_writes_the_lm_evaluation_harness_layout() {
     use polars::prelude::{ParquetReader, SerReader};
     let dir = crate::scratch("lm-eval");
     let data = dir.join("countdown.parquet");
-    let generated = crate::repro(["data", "generate", "countdown", "-n", "3", "--seed", "1", "-o", data.to_str().unwrap()]);
-    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    let generated = crate::repro([
+        "data",
+        "generate",
+        "countdown",
+        "-n",
+        "3",
+        "--seed",
+        "1",
+        "-o",
+        data.to_str().unwrap(),
+    ]);
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
     let model = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/parity/llama");
     let (samples, layout) = (dir.join("samples.parquet"), dir.join("lm-eval"));
     let eval = crate::repro([
-        "eval", "--model", model, "--data", data.to_str().unwrap(), "--max-new-tokens", "6",
-        "--samples", "4", "--temperature", "1", "--out", samples.to_str().unwrap(),
-        "--lm-eval", layout.to_str().unwrap(),
+        "eval",
+        "--model",
+        model,
+        "--data",
+        data.to_str().unwrap(),
+        "--max-new-tokens",
+        "6",
+        "--samples",
+        "4",
+        "--temperature",
+        "1",
+        "--out",
+        samples.to_str().unwrap(),
+        "--lm-eval",
+        layout.to_str().unwrap(),
     ]);
-    assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
-    let frame = ParquetReader::new(std::fs::File::open(&samples).unwrap()).finish().unwrap();
-    let rewards: Vec<f64> = frame.column("reward").unwrap().f64().unwrap().into_no_null_iter().collect();
+    assert!(
+        eval.status.success(),
+        "{}",
+        String::from_utf8_lossy(&eval.stderr)
+    );
+    let frame = ParquetReader::new(std::fs::File::open(&samples).unwrap())
+        .finish()
+        .unwrap();
+    let rewards: Vec<f64> = frame
+        .column("reward")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
     let accuracy = rewards.iter().filter(|&&r| r >= 1.0).count() as f64 / rewards.len() as f64;
 
     let folder = layout.join("llama");
@@ -273,14 +394,24 @@ fn eval_writes_the_lm_evaluation_harness_layout() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    let named = |prefix: &str| folder.join(files.iter().find(|f| f.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix}* in {files:?}")));
+    let named = |prefix: &str| {
+        folder.join(
+            files
+                .iter()
+                .find(|f| f.starts_with(prefix))
+                .unwrap_or_else(|| panic!("no {prefix}* in {files:?}")),
+        )
+    };
     let results: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(named("results_")).unwrap()).unwrap();
     let task = &results["results"]["countdown"];
     assert_eq!(task["acc,none"].as_f64().unwrap(), accuracy, "{results}");
     assert!(task["acc_stderr,none"].as_f64().is_some() && task["pass@4,none"].as_f64().is_some());
     assert_eq!(results["n-samples"]["countdown"]["effective"], 3);
-    assert_eq!(results["configs"]["countdown"]["generation_kwargs"]["max_gen_toks"], 6);
+    assert_eq!(
+        results["configs"]["countdown"]["generation_kwargs"]["max_gen_toks"],
+        6
+    );
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(named("samples_countdown_"))
         .unwrap()
         .lines()

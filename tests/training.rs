@@ -159,7 +159,10 @@ fn rl_config(schedule: HintSchedule) -> RlConfig {
     }
 }
 
-fn rl_run(schedule: HintSchedule, steps: u64) -> (
+fn rl_run(
+    schedule: HintSchedule,
+    steps: u64,
+) -> (
     Vec<(String, HostTensor)>,
     Vec<repro::train::rl::StepMetrics>,
 ) {
@@ -414,7 +417,10 @@ fn one_rollout_and_a_zero_limit_are_rejected_before_a_run() {
     let output = crate::repro(["check", file.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
-    assert!(stderr.contains("rollouts") && stderr.contains("every GRPO advantage 0"), "{stderr}");
+    assert!(
+        stderr.contains("rollouts") && stderr.contains("every GRPO advantage 0"),
+        "{stderr}"
+    );
     let file = write_fine_tune(&dir, "[sweep]\nmethod = [\"rft\"]\n");
     for flag in ["--limit", "--steps"] {
         let output = crate::repro(["check", file.to_str().unwrap(), flag, "0"]);

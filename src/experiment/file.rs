@@ -233,7 +233,11 @@ impl Reader<'_, '_> {
     /// (the nearest table header above it) is named by that header, not as `defaults`.
     fn written_path(&self, key_start: usize, path: &str) -> String {
         let before = &self.source.text[..key_start.min(self.source.text.len())];
-        let header = before.lines().rev().map(str::trim).find(|l| l.starts_with('['));
+        let header = before
+            .lines()
+            .rev()
+            .map(str::trim)
+            .find(|l| l.starts_with('['));
         let header = header.map(|h| h.trim_matches(|c| c == '[' || c == ']').trim());
         match header {
             Some(h) if h.starts_with("profile.") && h.ends_with(path) => h.to_string(),

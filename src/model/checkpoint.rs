@@ -2,7 +2,7 @@
 //! an index) and, beside them, `tokenizer.json`. repro reads the paper's checkpoints from such a
 //! folder and writes its own fine-tuned models the same way, so other tools can open them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use burn::tensor::Device;
@@ -33,10 +33,40 @@ pub fn load(dir: &Path, device: &Device) -> Result<Transformer> {
     Ok(model)
 }
 
+/// Where the commands that take a model (`eval`, `generate`, `probe`, `model info`, `model
+/// speed`) cache the folders of the GGUF files they are given: `$REPRO_CACHE`, else
+/// `$XDG_CACHE_HOME/repro`, else `~/.cache/repro`.
+pub fn cache_root() -> PathBuf {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("REPRO_CACHE")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("repro")))
+        .or_else(|| var("HOME").map(|d| d.join(".cache").join("repro")))
+        .unwrap_or_else(|| PathBuf::from(".repro-cache"))
+}
+
+/// The model folder a user named: a folder as it is, or a llama.cpp `.gguf` file imported
+/// (once) into a folder under [`cache_root`].
+pub fn model_folder(path: &Path) -> Result<PathBuf> {
+    match path.is_file()
+        && path
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("gguf"))
+    {
+        true => super::gguf::import::cached(path, &cache_root()),
+        false => Ok(path.to_path_buf()),
+    }
+}
+
 /// Loads a model folder's tokenizer and model, after checking that every token id the
 /// tokenizer can produce has a row in the model's embedding (a tokenizer from another model
 /// would otherwise index past it in the middle of a run).
+/// A `.gguf` file is imported first ([`model_folder`]).
 pub fn load_with_tokenizer(dir: &Path, device: &Device) -> Result<(Tokenizer, Transformer)> {
+    let dir = &model_folder(dir)?;
     let (_, tokenizer) = check_folder(dir)?;
     Ok((tokenizer, load(dir, device)?))
 }
@@ -49,7 +79,11 @@ pub fn check_folder(dir: &Path) -> Result<(ModelConfig, Tokenizer)> {
             "{} is not a model folder (it {}); a model folder holds config.json, \
              model.safetensors and tokenizer.json",
             dir.display(),
-            if dir.exists() { "is a file" } else { "does not exist" }
+            if dir.exists() {
+                "is a file"
+            } else {
+                "does not exist"
+            }
         );
     }
     let config = ModelConfig::from_dir(dir)?;
@@ -87,7 +121,9 @@ pub fn copy_companions(from: &Path, to: &Path) -> Result<()> {
         if source.is_file() {
             let text = std::fs::read(&source)
                 .with_context(|| format!("cannot read {}", source.display()))?;
-            crate::store::write_atomic(&to.join(name), |f| Ok(std::io::Write::write_all(f, &text)?))?;
+            crate::store::write_atomic(&to.join(name), |f| {
+                Ok(std::io::Write::write_all(f, &text)?)
+            })?;
         }
     }
     Ok(())

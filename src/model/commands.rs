@@ -19,7 +19,8 @@ use super::weights::{RandomInit, SaveDtype};
 /// `repro generate`.
 #[derive(clap::Args, Debug)]
 pub struct GenerateArgs {
-    /// A model folder: config.json, model.safetensors (or shards) and tokenizer.json.
+    /// A model folder (config.json, model.safetensors or shards, tokenizer.json), or a
+    /// llama.cpp .gguf file (imported once into ~/.cache/repro/imported/).
     #[arg(long)]
     pub model: PathBuf,
     /// The prompt, used verbatim (no chat template is applied).
@@ -140,7 +141,7 @@ pub fn init_command(preset: &str, tokenizer_path: &Path, out: &Path, seed: u64) 
 
 /// `repro model info`: the architecture of a model folder or preset.
 pub fn info_command(model: &str) -> Result<String> {
-    let path = Path::new(model);
+    let path = &checkpoint::model_folder(Path::new(model))?;
     let config = if path.is_dir() {
         super::ModelConfig::from_dir(path)?
     } else {

@@ -116,7 +116,11 @@ pub fn check_folder(name: &str, folder: &ModelConfig, config_json: &std::path::P
         ),
         ("num_hidden_layers", folder.num_layers, preset.num_layers),
         ("num_attention_heads", folder.num_heads, preset.num_heads),
-        ("num_key_value_heads", folder.num_kv_heads, preset.num_kv_heads),
+        (
+            "num_key_value_heads",
+            folder.num_kv_heads,
+            preset.num_kv_heads,
+        ),
         ("head_dim", folder.head_dim, preset.head_dim),
     ];
     if !is_tiny(name) {
@@ -255,14 +259,18 @@ mod tests {
         let path = std::path::Path::new("m/config.json");
         let small = by_name("tiny-500k").unwrap().with_vocab(55, 0);
         check_folder("tiny-500k", &small, path).unwrap();
-        let error = check_folder("tiny-1m", &small, path).unwrap_err().to_string();
+        let error = check_folder("tiny-1m", &small, path)
+            .unwrap_err()
+            .to_string();
         assert!(
             error.starts_with("hidden_size 96 in m/config.json, preset tiny-1m expects 128"),
             "{error}"
         );
         let mut qwen = by_name("qwen2.5-0.5b").unwrap();
         qwen.vocab_size = 1000;
-        let error = check_folder("qwen2.5-0.5b", &qwen, path).unwrap_err().to_string();
+        let error = check_folder("qwen2.5-0.5b", &qwen, path)
+            .unwrap_err()
+            .to_string();
         assert!(error.starts_with("vocab_size 1000"), "{error}");
     }
 

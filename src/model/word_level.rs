@@ -52,13 +52,18 @@ impl Tokenizer {
             .unk_token(UNKNOWN.into())
             .build()
             .map_err(|e| anyhow!("cannot build a word-level model: {e}"))?;
-        let mut tokenizer =
-            TokenizerBuilder::<WordLevel, NormalizerWrapper, Split, PostProcessorWrapper, Fuse>::new()
-                .with_model(model)
-                .with_pre_tokenizer(Some(split))
-                .with_decoder(Some(Fuse::new()))
-                .build()
-                .map_err(|e| anyhow!("cannot build a word-level tokenizer: {e}"))?;
+        let mut tokenizer = TokenizerBuilder::<
+            WordLevel,
+            NormalizerWrapper,
+            Split,
+            PostProcessorWrapper,
+            Fuse,
+        >::new()
+        .with_model(model)
+        .with_pre_tokenizer(Some(split))
+        .with_decoder(Some(Fuse::new()))
+        .build()
+        .map_err(|e| anyhow!("cannot build a word-level tokenizer: {e}"))?;
         let mut trainer = WordLevelTrainer::builder()
             .vocab_size(100_000)
             .min_frequency(1)
@@ -104,10 +109,27 @@ mod tests {
     fn pieces_are_words_digits_and_marks_with_their_following_space() {
         let tokenizer = trained();
         assert_eq!(
-            pieces(&tokenizer, "8 + 17 = 25\nTherefore, the final equation is (4"),
+            pieces(
+                &tokenizer,
+                "8 + 17 = 25\nTherefore, the final equation is (4"
+            ),
             [
-                "8 ", "+ ", "1", "7 ", "= ", "2", "5", "\n", "Therefore", ", ", "the ", "final ",
-                "equation ", "is ", "(", "4"
+                "8 ",
+                "+ ",
+                "1",
+                "7 ",
+                "= ",
+                "2",
+                "5",
+                "\n",
+                "Therefore",
+                ", ",
+                "the ",
+                "final ",
+                "equation ",
+                "is ",
+                "(",
+                "4"
             ]
         );
         assert_eq!(
@@ -116,7 +138,17 @@ mod tests {
         );
         assert_eq!(
             pieces(&tokenizer, "<think> 4 * 2 </think>\n<answer> (4"),
-            ["<think> ", "4 ", "* ", "2", " </think>", "\n", "<answer> ", "(", "4"]
+            [
+                "<think> ",
+                "4 ",
+                "* ",
+                "2",
+                " </think>",
+                "\n",
+                "<answer> ",
+                "(",
+                "4"
+            ]
         );
         assert_eq!(tokenizer.token_id(END_OF_TEXT), Some(0));
         assert_eq!(tokenizer.end_of_text(), Some(0));
@@ -169,7 +201,10 @@ mod tests {
         tokenizer.save(&path).unwrap();
         let reloaded = Tokenizer::from_file(&path).unwrap();
         let text = format!("{PROMPT}{ANSWER}");
-        assert_eq!(reloaded.encode(&text).unwrap(), tokenizer.encode(&text).unwrap());
+        assert_eq!(
+            reloaded.encode(&text).unwrap(),
+            tokenizer.encode(&text).unwrap()
+        );
         assert_eq!(reloaded.vocab_size(), tokenizer.vocab_size());
         std::fs::remove_dir_all(dir).unwrap();
     }
@@ -179,7 +214,9 @@ mod tests {
     /// word-level tokenizer trained on the same corpus, in the official and the short frame.
     #[test]
     fn the_word_level_tokenizer_and_the_short_frame_shorten_a_study_problem() {
-        use crate::tasks::generate::{CountdownOptions, TaskOptions, corpus, generate_countdown_with};
+        use crate::tasks::generate::{
+            CountdownOptions, TaskOptions, corpus, generate_countdown_with,
+        };
         use crate::tasks::prompt::Template;
         let mean_length = |template: Template, word: bool| {
             let countdown = CountdownOptions {
@@ -206,7 +243,12 @@ mod tests {
             let problems = generate_countdown_with(0, 100, &countdown);
             let total: usize = problems
                 .iter()
-                .map(|p| tokenizer.encode(&format!("{}{}", p.question, p.answer)).unwrap().len())
+                .map(|p| {
+                    tokenizer
+                        .encode(&format!("{}{}", p.question, p.answer))
+                        .unwrap()
+                        .len()
+                })
                 .sum();
             total as f64 / problems.len() as f64
         };
@@ -217,8 +259,17 @@ mod tests {
             "tokens per prompt + answer: BPE-512 official {bpe_official:.1}, word-level official \
              {word_official:.1}, word-level short {word_short:.1}"
         );
-        assert!(word_short * 2.0 < word_official, "{word_short} vs {word_official}");
-        assert!(word_short * 2.5 < bpe_official, "{word_short} vs {bpe_official}");
-        assert!(word_official < bpe_official, "{word_official} vs {bpe_official}");
+        assert!(
+            word_short * 2.0 < word_official,
+            "{word_short} vs {word_official}"
+        );
+        assert!(
+            word_short * 2.5 < bpe_official,
+            "{word_short} vs {bpe_official}"
+        );
+        assert!(
+            word_official < bpe_official,
+            "{word_official} vs {bpe_official}"
+        );
     }
 }

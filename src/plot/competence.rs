@@ -44,12 +44,13 @@ where
     DB::ErrorType: 'static,
 {
     drawing(root.fill(&WHITE))?;
-    let problems = curves.first().map(|(l, _)| l.problems.as_str()).unwrap_or("");
+    let problems = curves
+        .first()
+        .map(|(l, _)| l.problems.as_str())
+        .unwrap_or("");
     let task = curves.first().map(|(l, _)| l.task.as_str()).unwrap_or("");
     let root = drawing(root.titled(
-        &format!(
-            "Competence curve on {task} training problems ({problems})"
-        ),
+        &format!("Competence curve on {task} training problems ({problems})"),
         ("sans-serif", 20),
     ))?;
     let panels = root.split_evenly((1, curves.len().max(1)));
@@ -85,18 +86,23 @@ where
             if points.is_empty() {
                 continue;
             }
-            let key = points.iter().map(|(x, y)| (x.to_bits(), y.to_bits())).collect();
+            let key = points
+                .iter()
+                .map(|(x, y)| (x.to_bits(), y.to_bits()))
+                .collect();
             drawn.push((key, format!("pass@{k}")));
             let style = color.stroke_width(3);
             let series = drawing(chart.draw_series(LineSeries::new(points.clone(), style)))?;
             series
                 .label(format!("pass@{k}"))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
-            drawing(chart.draw_series(
-                points
-                    .iter()
-                    .map(|&(x, y)| Circle::new((x, y), 5, color.filled())),
-            ))?;
+            drawing(
+                chart.draw_series(
+                    points
+                        .iter()
+                        .map(|&(x, y)| Circle::new((x, y), 5, color.filled())),
+                ),
+            )?;
         }
         drawing(
             chart

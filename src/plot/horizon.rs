@@ -37,10 +37,67 @@ pub fn horizon_of(cell: &CellMetrics) -> Option<i64> {
     (low == high && text(cell, "task") == "countdown").then_some(high - 1)
 }
 
-/// Whether the cells form a horizon experiment: Countdown at two or more fixed horizons.
-pub fn is_horizon(cells: &[CellMetrics]) -> bool {
+/// Whether the cells hold Countdown at two or more fixed horizons, and nothing else.
+fn several_horizons(cells: &[CellMetrics]) -> bool {
     let horizons: BTreeSet<i64> = cells.iter().filter_map(horizon_of).collect();
     horizons.len() >= 2 && cells.iter().all(|c| horizon_of(c).is_some())
+}
+
+/// Whether the cells form a horizon experiment: one model, Countdown at two or more fixed
+/// horizons. (A study of several models with a few cells at another horizon is not one: see
+/// [`plot_study_by_horizon`].)
+pub fn is_horizon(cells: &[CellMetrics]) -> bool {
+    let models: BTreeSet<String> = cells.iter().map(|c| text(c, "model")).collect();
+    models.len() == 1 && several_horizons(cells)
+}
+
+/// Whether the cells are a study of several models whose cells sit at several horizons (the
+/// CPU study with its 4-number cells for claim iii).
+pub fn is_study_by_horizon(cells: &[CellMetrics]) -> bool {
+    several_horizons(cells) && !is_horizon(cells)
+}
+
+/// A study of several models at several horizons: the training figures of the horizon with the
+/// most cells in the output folder, those of each other horizon in `horizon_<H>/`, so that no
+/// figure draws two cells of one method and model.
+pub fn plot_study_by_horizon(cells: &[CellMetrics], args: &PlotArgs) -> Result<Vec<PathBuf>> {
+    let mut count: BTreeMap<i64, usize> = BTreeMap::new();
+    for h in cells.iter().filter_map(horizon_of) {
+        *count.entry(h).or_default() += 1;
+    }
+    let main = count
+        .iter()
+        .max_by_key(|(h, n)| (**n, std::cmp::Reverse(**h)))
+        .map(|(h, _)| *h);
+    let mut written = Vec::new();
+    for &h in count.keys() {
+        written.extend(plot_one_horizon(cells, h, args, Some(h) != main)?);
+    }
+    Ok(written)
+}
+
+/// The usual training figures of the cells at horizon `h`, in `horizon_<h>/` when `apart`.
+fn plot_one_horizon(
+    cells: &[CellMetrics],
+    h: i64,
+    args: &PlotArgs,
+    apart: bool,
+) -> Result<Vec<PathBuf>> {
+    let of_h: Vec<CellMetrics> = cells
+        .iter()
+        .filter(|c| horizon_of(c) == Some(h))
+        .cloned()
+        .collect();
+    let sub = match apart {
+        true => PlotArgs {
+            out: Some(args.out_dir().join(format!("horizon_{h}"))),
+            ..args.clone()
+        },
+        false => args.clone(),
+    };
+    std::fs::create_dir_all(sub.out_dir())
+        .with_context(|| format!("cannot create {}", sub.out_dir().display()))?;
+    super::training::plot(&of_h, &sub)
 }
 
 /// One (method, horizon) point over seeds.
@@ -79,7 +136,10 @@ pub fn points(cells: &[CellMetrics]) -> (Points, Points) {
         ) else {
             continue;
         };
-        let acc: Vec<f64> = cell.last_per_seed(metric::TEST_ACCURACY).into_values().collect();
+        let acc: Vec<f64> = cell
+            .last_per_seed(metric::TEST_ACCURACY)
+            .into_values()
+            .collect();
         if !acc.is_empty() {
             let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
             accuracy
@@ -87,11 +147,13 @@ pub fn points(cells: &[CellMetrics]) -> (Points, Points) {
                 .or_default()
                 .insert(h, point(&acc, 0, mean));
         }
-        let per: Vec<f64> = cell.last_per_seed(metric::ROLLOUTS_PER_FIRST_SUCCESS)
+        let per: Vec<f64> = cell
+            .last_per_seed(metric::ROLLOUTS_PER_FIRST_SUCCESS)
             .into_values()
             .collect();
         if !per.is_empty() {
-            let censored = cell.last_per_seed(metric::FIRST_SUCCESS_CENSORED)
+            let censored = cell
+                .last_per_seed(metric::FIRST_SUCCESS_CENSORED)
                 .values()
                 .filter(|&&c| c > 0.0)
                 .count();
@@ -235,18 +297,7 @@ pub fn plot(cells: &[CellMetrics], args: &PlotArgs) -> Result<Vec<PathBuf>> {
         },
     )?);
     for &h in &horizons {
-        let of_h: Vec<CellMetrics> = cells
-            .iter()
-            .filter(|c| horizon_of(c) == Some(h))
-            .cloned()
-            .collect();
-        let sub = PlotArgs {
-            out: Some(args.out_dir().join(format!("horizon_{h}"))),
-            ..args.clone()
-        };
-        std::fs::create_dir_all(sub.out_dir())
-            .with_context(|| format!("cannot create {}", sub.out_dir().display()))?;
-        written.extend(super::training::plot(&of_h, &sub)?);
+        written.extend(plot_one_horizon(cells, h, args, true)?);
     }
     Ok(written)
 }
@@ -315,7 +366,11 @@ where
     let (lo, hi) = values.fold((f64::INFINITY, 1.0f64), |(lo, hi), p| {
         (lo.min(p.min), hi.max(p.max))
     });
-    let lo = if lo.is_finite() { lo.max(1.0).log10().floor() } else { 0.0 };
+    let lo = if lo.is_finite() {
+        lo.max(1.0).log10().floor()
+    } else {
+        0.0
+    };
     let hi = hi.log10().ceil().max(lo + 1.0);
     let mut right = drawing(
         ChartBuilder::on(&areas[1])
@@ -344,7 +399,15 @@ where
         .map(|(&m, by_h)| {
             let by_h = by_h.iter().map(|(&h, p)| {
                 let (center, min, max) = (p.center.log10(), p.min.log10(), p.max.log10());
-                (h, Point { center, min, max, ..p.clone() })
+                (
+                    h,
+                    Point {
+                        center,
+                        min,
+                        max,
+                        ..p.clone()
+                    },
+                )
             });
             (m, by_h.collect())
         })
@@ -416,7 +479,12 @@ mod tests {
             rows.push(SeedRow::new(seed, 0, metric::TEST_ACCURACY, 0.0));
             rows.push(SeedRow::new(seed, 8, metric::TEST_ACCURACY, 0.5));
             // An earlier value must be superseded by the last step's.
-            rows.push(SeedRow::new(seed, 4, metric::ROLLOUTS_PER_FIRST_SUCCESS, 1e6));
+            rows.push(SeedRow::new(
+                seed,
+                4,
+                metric::ROLLOUTS_PER_FIRST_SUCCESS,
+                1e6,
+            ));
             rows.push(SeedRow::new(
                 seed,
                 8,
@@ -424,7 +492,12 @@ mod tests {
                 value.unwrap_or(100.0),
             ));
             let censored = f64::from(u8::from(value.is_none()));
-            rows.push(SeedRow::new(seed, 8, metric::FIRST_SUCCESS_CENSORED, censored));
+            rows.push(SeedRow::new(
+                seed,
+                8,
+                metric::FIRST_SUCCESS_CENSORED,
+                censored,
+            ));
             rows.push(SeedRow::new(seed, 8, "solved_groups", 0.25));
         }
         CellMetrics {
@@ -458,7 +531,10 @@ mod tests {
         let rft = fits.iter().find(|f| f.method == "rft").unwrap();
         assert_eq!(rft.horizons, vec![1, 2, 3]);
         assert_eq!(rft.censored_horizons, vec![4]);
-        assert!((rft.slope_per_level.unwrap() - 4f64.ln()).abs() < 1e-9, "{rft:?}");
+        assert!(
+            (rft.slope_per_level.unwrap() - 4f64.ln()).abs() < 1e-9,
+            "{rft:?}"
+        );
         let uft = fits.iter().find(|f| f.method == "uft").unwrap();
         assert!((uft.loglog_degree.unwrap() - 2.0).abs() < 1e-9, "{uft:?}");
 
@@ -477,7 +553,13 @@ mod tests {
         }
         assert!(out.join("horizon_1/accuracy_tiny-500k.png").exists());
         let csv = std::fs::read_to_string(out.join("horizon_fit.csv")).unwrap();
-        assert!(csv.lines().nth(1).unwrap().starts_with("rft,1 2 3,1.3863,4.000"), "{csv}");
+        assert!(
+            csv.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("rft,1 2 3,1.3863,4.000"),
+            "{csv}"
+        );
         std::fs::remove_dir_all(&out).unwrap();
     }
 
@@ -496,6 +578,42 @@ mod tests {
 
     #[test]
     fn a_study_at_one_horizon_is_not_a_horizon_experiment() {
-        assert!(!is_horizon(&[cell("rft", 3, &[Some(1.0)]), cell("uft", 3, &[Some(1.0)])]));
+        assert!(!is_horizon(&[
+            cell("rft", 3, &[Some(1.0)]),
+            cell("uft", 3, &[Some(1.0)])
+        ]));
+    }
+
+    /// Several models with a few cells at another horizon (the CPU study): not a horizon
+    /// experiment; the main horizon's figures at the top, the other's in `horizon_<H>/`.
+    #[test]
+    fn a_study_of_several_models_keeps_its_main_horizon_on_top() {
+        let on = |model: &str, mut c: CellMetrics| {
+            c.params.insert("model".into(), Value::Str(model.into()));
+            c.cell = format!("{model}-{}", c.cell);
+            c
+        };
+        let cells = vec![
+            on("tiny-125k", cell("rft", 3, &[Some(1.0)])),
+            on("tiny-500k", cell("rft", 3, &[Some(1.0)])),
+            on("tiny-500k", cell("base", 3, &[Some(1.0)])),
+            on("tiny-500k", cell("rft", 4, &[None])),
+        ];
+        assert!(!is_horizon(&cells));
+        assert!(is_study_by_horizon(&cells));
+        let out = std::env::temp_dir().join(format!("repro-study-horizons-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&out);
+        let args = PlotArgs {
+            results: out.clone(),
+            out: Some(out.clone()),
+            height: 10,
+            branching: 3,
+        };
+        plot_study_by_horizon(&cells, &args).unwrap();
+        assert!(out.join("accuracy_tiny-125k.png").exists());
+        assert!(out.join("accuracy_tiny-500k.png").exists());
+        assert!(out.join("horizon_3/accuracy_tiny-500k.png").exists());
+        assert!(!out.join("horizon_2").exists() && !out.join("horizon.png").exists());
+        std::fs::remove_dir_all(&out).unwrap();
     }
 }

@@ -82,11 +82,13 @@ pub fn plot(args: &PlotArgs) -> Result<()> {
             args.results.display()
         );
     };
-    std::fs::create_dir_all(&out)
-        .with_context(|| format!("cannot create {}", out.display()))?;
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let written = match first.kind.as_str() {
         "tree_search" => theory::plot(&cells, args)?,
         "fine_tune" if horizon::is_horizon(&cells) => horizon::plot(&cells, args)?,
+        "fine_tune" if horizon::is_study_by_horizon(&cells) => {
+            horizon::plot_study_by_horizon(&cells, args)?
+        }
         "fine_tune" => training::plot(&cells, args)?,
         other => bail!("no figures are defined for experiments of kind `{other}`"),
     };

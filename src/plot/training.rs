@@ -185,12 +185,20 @@ pub fn plot(cells: &[CellMetrics], args: &PlotArgs) -> Result<Vec<PathBuf>> {
             )?);
         }
         written.extend(training_annotation::plot(
-            &of_model, model, &tasks, &args.out_dir(),
+            &of_model,
+            model,
+            &tasks,
+            &args.out_dir(),
         )?);
     }
     if models.len() > 1 {
         let models: Vec<String> = models.into_iter().collect();
-        written.extend(training_mean::plot(cells, &models, &reported, &args.out_dir())?);
+        written.extend(training_mean::plot(
+            cells,
+            &models,
+            &reported,
+            &args.out_dir(),
+        )?);
     }
     Ok(written)
 }
@@ -266,7 +274,11 @@ pub(super) fn marked(steps: &[u64]) -> Vec<u64> {
 /// would be visible), or `None`.
 pub(super) fn overlap_note(panel: &Panel) -> Option<String> {
     identical_lines_note(panel.lines.iter().filter(|l| !l.flat).map(|line| {
-        let key: Vec<(u64, u64)> = line.curve.iter().map(|(&x, v)| (x, v.0.to_bits())).collect();
+        let key: Vec<(u64, u64)> = line
+            .curve
+            .iter()
+            .map(|(&x, v)| (x, v.0.to_bits()))
+            .collect();
         (key, style(line.method).label.to_string())
     }))
 }
@@ -288,7 +300,8 @@ pub(super) fn identical_lines_note<K: PartialEq>(
         .filter(|g| g.1.len() > 1)
         .map(|g| g.1.join(", "))
         .collect();
-    (!shared.is_empty()).then(|| format!("identical, drawn over one another: {}", shared.join("; ")))
+    (!shared.is_empty())
+        .then(|| format!("identical, drawn over one another: {}", shared.join("; ")))
 }
 
 /// Writes `note` on a light box in a top corner of a chart's plotting area (`plot` is its pixel
@@ -461,7 +474,10 @@ mod tests {
             identical_lines_note(lines).as_deref(),
             Some("identical, drawn over one another: pass@1, pass@4")
         );
-        assert_eq!(identical_lines_note([(1, "a".to_string()), (2, "b".to_string())]), None);
+        assert_eq!(
+            identical_lines_note([(1, "a".to_string()), (2, "b".to_string())]),
+            None
+        );
     }
 
     /// A countdown cell of `model` and `method` evaluated at steps 0 and 4 (accuracy 0 → `end`),

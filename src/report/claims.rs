@@ -112,25 +112,25 @@ pub struct Claim {
 }
 
 /// In-domain evidence by (model, method, variant) → task.
-type Index<'a> = BTreeMap<(&'a str, &'a str, &'a str), BTreeMap<&'a str, &'a Evidence>>;
+type Index<'a> = BTreeMap<(&'a str, &'a str, &'a str), BTreeMap<String, &'a Evidence>>;
 
 struct Study<'a> {
     index: Index<'a>,
     /// The accuracy of guessing per training task (the largest over its cells).
-    chance: BTreeMap<&'a str, f64>,
+    chance: BTreeMap<String, f64>,
     tolerance: f64,
 }
 
 impl<'a> Study<'a> {
     fn new(cells: &'a [TrainedCell], tolerance: f64) -> Study<'a> {
         let mut index: Index<'a> = BTreeMap::new();
-        let mut chance: BTreeMap<&'a str, f64> = BTreeMap::new();
+        let mut chance: BTreeMap<String, f64> = BTreeMap::new();
         for c in cells {
             index
                 .entry((&c.model, &c.method, &c.variant))
                 .or_default()
-                .insert(&c.task, &c.in_domain);
-            let guess = chance.entry(&c.task).or_default();
+                .insert(c.training_task(), &c.in_domain);
+            let guess = chance.entry(c.training_task()).or_default();
             *guess = guess.max(chance_accuracy(&c.task, &c.params));
         }
         Study {
@@ -158,24 +158,24 @@ impl<'a> Study<'a> {
                 let (ea, eb) = (&self.index[&(model, a, va)], &self.index[&(model, b, vb)]);
                 let shared: Vec<&str> = ea
                     .keys()
-                    .filter(|t| eb.contains_key(*t) && task.is_none_or(|only| only == **t))
-                    .copied()
+                    .filter(|t| eb.contains_key(*t) && task.is_none_or(|only| only == t.as_str()))
+                    .map(String::as_str)
                     .collect();
                 let w = 1.0 / shared.len().max(1) as f64;
                 let terms: Vec<(f64, &Evidence)> = shared
                     .iter()
-                    .flat_map(|t| [(w, ea[t]), (-w, eb[t])])
+                    .flat_map(|t| [(w, ea[*t]), (-w, eb[*t])])
                     .collect();
                 let Some(estimate) = estimate(&terms) else {
                     continue;
                 };
                 // A comparison of two methods that both solve (almost) nothing, or no more
                 // than guessing does, says nothing.
-                let level = |e: &BTreeMap<&str, &Evidence>| {
-                    let terms: Vec<(f64, &Evidence)> = shared.iter().map(|t| (w, e[t])).collect();
+                let level = |e: &BTreeMap<String, &Evidence>| {
+                    let terms: Vec<(f64, &Evidence)> = shared.iter().map(|t| (w, e[*t])).collect();
                     estimate_level(&terms)
                 };
-                let guess: f64 = shared.iter().map(|t| w * self.chance[t]).sum();
+                let guess: f64 = shared.iter().map(|t| w * self.chance[*t]).sum();
                 let floor_level = guess.max(UNSOLVED);
                 let floor = level(ea) <= floor_level && level(eb) <= floor_level;
                 let label = |m: &str, v: &str| match v {
@@ -547,6 +547,7 @@ mod tests {
             model: "tiny-125k".into(),
             method: method.into(),
             task: "countdown".into(),
+            shape: String::new(),
             variant: String::new(),
             params: BTreeMap::new(),
             benchmarks: BTreeMap::new(),
@@ -607,5 +608,32 @@ mod tests {
         // One method above guessing: compared.
         let claim = claim_i(&[logic_cell("uft", [0.5, 0.6, 0.55]), logic_cell("sft", sft)]);
         assert_eq!(claim.outcome, Some(Outcome::Reproduced));
+    }
+
+    /// Cells of one task at another shape are another training task: RFT at 4 numbers is
+    /// compared with Base at 4 numbers for (iii), never with UFT at 3 numbers for (ii).
+    #[test]
+    fn cells_of_another_shape_are_another_task() {
+        let shaped = |method: &str, shape: &str, accuracies: [f64; 3]| TrainedCell {
+            shape: shape.into(),
+            id: format!("{method} {shape}"),
+            ..cell(method, accuracies)
+        };
+        let cells = [
+            shaped("uft", "3 numbers", [0.30, 0.32, 0.31]),
+            shaped("rft", "3 numbers", [0.25, 0.27, 0.26]),
+            shaped("base", "3 numbers", [0.10; 3]),
+            shaped("rft", "4 numbers", [0.0; 3]),
+            shaped("base", "4 numbers", [0.0; 3]),
+        ];
+        let study = Study::new(&cells, 0.05);
+        let ii = study.at_least_claim("(ii)", "s".into(), &["tiny-125k"], &[("uft", "rft")]);
+        assert_eq!(ii.lines.len(), 1);
+        assert_eq!(ii.lines[0].tasks, "countdown (3 numbers) (the one task)");
+        assert!((ii.lines[0].estimate.mean - 0.05).abs() < 1e-9);
+        let iii = rft_without_solutions(&study, &["tiny-125k"]);
+        assert_eq!(iii.outcome, Some(Outcome::Reproduced));
+        assert_eq!(iii.lines.len(), 1);
+        assert_eq!(iii.lines[0].tasks, "countdown (4 numbers)");
     }
 }

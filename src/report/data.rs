@@ -39,6 +39,10 @@ pub struct TrainedCell {
     pub model: String,
     pub method: String,
     pub task: String,
+    /// The task's problem shape (`4 numbers`) where cells of the same task were trained on
+    /// problems of different shapes (generator parameters); empty where every cell shares one.
+    /// A task of another shape is another training task: see [`TrainedCell::training_task`].
+    pub shape: String,
     /// The parameters that tell apart cells of the same model, method and task (`beta=0.0`),
     /// empty when there is one such cell.
     pub variant: String,
@@ -93,8 +97,8 @@ impl Results {
 
     /// The training tasks of the cells, sorted.
     pub fn tasks(&self) -> Vec<String> {
-        let tasks: BTreeSet<&String> = self.cells.iter().map(|c| &c.task).collect();
-        tasks.into_iter().cloned().collect()
+        let tasks: BTreeSet<String> = self.cells.iter().map(|c| c.training_task()).collect();
+        tasks.into_iter().collect()
     }
 }
 
@@ -132,6 +136,7 @@ pub fn load(dir: &Path) -> Result<Results> {
             dir.display()
         );
     }
+    assign_shapes(&mut cells);
     assign_variants(&mut cells);
     let record = dir
         .join(record::FILE_NAME)
@@ -185,6 +190,7 @@ fn trained_cell(metrics: &CellMetrics, dir: &Path) -> Result<TrainedCell> {
         model: text_param(metrics, "model")?,
         method: text_param(metrics, "method")?,
         task,
+        shape: String::new(),
         variant: String::new(),
         params: metrics.params.clone(),
         benchmarks,
@@ -241,12 +247,96 @@ pub fn problem_scores(path: &Path) -> Result<Vec<(u64, f64)>> {
         .collect())
 }
 
-/// The parameters that differ between cells of one model, method and task: the variant axes.
+impl TrainedCell {
+    /// The training task with its shape where shapes differ: `countdown` or
+    /// `countdown (4 numbers)`. Tables and claims compare only cells of one training task.
+    pub fn training_task(&self) -> String {
+        match self.shape.as_str() {
+            "" => self.task.clone(),
+            shape => format!("{} ({shape})", self.task),
+        }
+    }
+}
+
+/// Whether a parameter shapes a task's generated problems (`countdown_max_numbers`).
+fn is_shape_param(name: &str) -> bool {
+    name.starts_with("countdown_") || name.starts_with("logic_")
+}
+
+/// `4 numbers`, `3–4 numbers`, `2–3 people`, or `name=value` for the other shape parameters.
+fn shape_text(params: &BTreeMap<String, Value>, names: &BTreeSet<&str>) -> String {
+    let int = |n: &str| match params.get(n) {
+        Some(Value::Int(v)) => Some(*v),
+        _ => None,
+    };
+    let mut parts = Vec::new();
+    let mut done = BTreeSet::new();
+    for (what, min, max) in [
+        ("numbers", "countdown_min_numbers", "countdown_max_numbers"),
+        ("people", "logic_min_people", "logic_max_people"),
+    ] {
+        if !(names.contains(min) || names.contains(max)) {
+            continue;
+        }
+        if let (Some(lo), Some(hi)) = (int(min), int(max)) {
+            parts.push(match lo == hi {
+                true => format!("{lo} {what}"),
+                false => format!("{lo}–{hi} {what}"),
+            });
+            done.extend([min, max]);
+        }
+    }
+    for name in names.iter().filter(|n| !done.contains(*n)) {
+        if let Some(v) = params.get(*name) {
+            parts.push(format!("{name}={}", value_text(v)));
+        }
+    }
+    parts.join(", ")
+}
+
+/// Labels each cell with its task's shape where cells of one task differ in their generator
+/// parameters, and renames its own-task benchmark to match (`countdown (4 numbers)`), so that
+/// no table averages problems of different shapes as one task.
+fn assign_shapes(cells: &mut [TrainedCell]) {
+    let mut varying: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for task in cells
+        .iter()
+        .map(|c| c.task.clone())
+        .collect::<BTreeSet<_>>()
+    {
+        let of_task: Vec<&TrainedCell> = cells.iter().filter(|c| c.task == task).collect();
+        let first = &of_task[0].params;
+        let names = first
+            .keys()
+            .filter(|n| is_shape_param(n))
+            .filter(|n| of_task.iter().any(|c| c.params.get(*n) != first.get(*n)))
+            .cloned()
+            .collect();
+        varying.insert(task, names);
+    }
+    for c in cells.iter_mut() {
+        let names: BTreeSet<&str> = varying[&c.task].iter().map(String::as_str).collect();
+        if names.is_empty() {
+            continue;
+        }
+        c.shape = shape_text(&c.params, &names);
+        if c.fallback {
+            let own = names::task_benchmark(&c.task);
+            if let Some(evidence) = c.benchmarks.remove(&own) {
+                c.benchmarks
+                    .insert(format!("{own} ({})", c.shape), evidence);
+            }
+        }
+    }
+}
+
+/// The parameters that differ between cells of one model, method and training task: the
+/// variant axes.
 fn variant_axes(cells: &[TrainedCell]) -> BTreeMap<(String, String), BTreeSet<String>> {
-    let mut groups: BTreeMap<(&str, &str, &str), Vec<&TrainedCell>> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, &str, String), Vec<&TrainedCell>> = BTreeMap::new();
     for c in cells {
         groups
-            .entry((&c.model, &c.method, &c.task))
+            .entry((&c.model, &c.method, c.training_task()))
             .or_default()
             .push(c);
     }
@@ -274,5 +364,76 @@ fn assign_variants(cells: &mut [TrainedCell]) {
             .filter_map(|n| c.params.get(n).map(|v| format!("{n}={}", value_text(v))))
             .collect();
         c.variant = parts.join(" ");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(method: &str, numbers: i64) -> TrainedCell {
+        let params = BTreeMap::from([
+            ("countdown_min_numbers".to_string(), Value::Int(numbers)),
+            ("countdown_max_numbers".to_string(), Value::Int(numbers)),
+            ("countdown_max_value".to_string(), Value::Int(9)),
+            ("lr".to_string(), Value::Float(3e-4)),
+        ]);
+        TrainedCell {
+            id: format!("{method}-{numbers}"),
+            model: "tiny-500k".into(),
+            method: method.into(),
+            task: "countdown".into(),
+            shape: String::new(),
+            variant: String::new(),
+            params,
+            benchmarks: BTreeMap::from([("countdown".to_string(), Evidence::new())]),
+            in_domain: Evidence::new(),
+            fallback: true,
+        }
+    }
+
+    #[test]
+    fn cells_of_one_task_with_other_generator_parameters_get_a_shape() {
+        let mut cells = vec![cell("rft", 3), cell("sft", 3), cell("rft", 4)];
+        assign_shapes(&mut cells);
+        assign_variants(&mut cells);
+        let tasks: Vec<String> = cells.iter().map(TrainedCell::training_task).collect();
+        assert_eq!(
+            tasks,
+            [
+                "countdown (3 numbers)",
+                "countdown (3 numbers)",
+                "countdown (4 numbers)"
+            ]
+        );
+        // The own-task benchmark follows, and the two RFT cells are not variants of each other.
+        assert!(cells[2].benchmarks.contains_key("countdown (4 numbers)"));
+        assert!(cells.iter().all(|c| c.variant.is_empty()));
+
+        // One shape for all: nothing changes.
+        let mut same = vec![cell("rft", 3), cell("sft", 3)];
+        assign_shapes(&mut same);
+        assert!(
+            same.iter()
+                .all(|c| c.shape.is_empty() && c.training_task() == "countdown")
+        );
+        assert!(same[0].benchmarks.contains_key("countdown"));
+    }
+
+    #[test]
+    fn a_shape_reads_as_words() {
+        let c = cell("rft", 4);
+        let names = |list: &[&'static str]| list.iter().copied().collect::<BTreeSet<&str>>();
+        assert_eq!(
+            shape_text(&c.params, &names(&["countdown_max_numbers"])),
+            "4 numbers"
+        );
+        let mut range = c.params.clone();
+        range.insert("countdown_min_numbers".into(), Value::Int(3));
+        let both = names(&["countdown_min_numbers", "countdown_max_value"]);
+        assert_eq!(
+            shape_text(&range, &both),
+            "3–4 numbers, countdown_max_value=9"
+        );
     }
 }

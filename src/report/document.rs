@@ -158,22 +158,35 @@ fn figures(results_dir: &Path, folder: &Path) -> String {
         .join("\n")
 }
 
-/// The names of the PNG files in `folder` written at or after `since`, sorted.
+/// The PNG files written at or after `since` in `folder` and in its subfolders one level down
+/// (`horizon_3/accuracy_tiny-500k.png`), as paths relative to `folder`: the folder's own first,
+/// each group sorted.
 fn drawn_since(folder: &Path, since: SystemTime) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(folder) else {
-        return Vec::new();
+    let entries = |dir: &Path| -> Vec<std::fs::DirEntry> {
+        let Ok(read) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut list: Vec<_> = read.filter_map(|e| e.ok()).collect();
+        list.sort_by_key(|e| e.file_name());
+        list
     };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
-        .filter(|e| {
-            e.metadata()
+    let fresh_png = |e: &std::fs::DirEntry| {
+        e.path().extension().is_some_and(|x| x == "png")
+            && e.metadata()
                 .and_then(|m| m.modified())
                 .is_ok_and(|t| t >= since)
-        })
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    };
+    let name = |e: &std::fs::DirEntry| e.file_name().to_string_lossy().into_owned();
+    let top = entries(folder);
+    let mut names: Vec<String> = top.iter().filter(|e| fresh_png(e)).map(name).collect();
+    for sub in top.iter().filter(|e| e.path().is_dir()) {
+        names.extend(
+            entries(&sub.path())
+                .iter()
+                .filter(|e| fresh_png(e))
+                .map(|e| format!("{}/{}", name(sub), name(e))),
+        );
+    }
     names
 }
 

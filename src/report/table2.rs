@@ -70,7 +70,7 @@ pub fn build(
     benchmarks: &[String],
     reported_avg: &dyn Fn(&str, &str) -> Option<f64>,
 ) -> Grid {
-    let tasks: BTreeSet<&String> = cells.iter().map(|c| &c.task).collect();
+    let tasks: BTreeSet<String> = cells.iter().map(|c| c.training_task()).collect();
     let rows = row_keys(cells)
         .into_iter()
         .map(|key| {
@@ -104,7 +104,7 @@ pub fn build(
         })
         .collect();
     Grid {
-        tasks: tasks.into_iter().cloned().collect(),
+        tasks: tasks.into_iter().collect(),
         benchmarks: benchmarks.to_vec(),
         rows,
     }
@@ -298,6 +298,7 @@ mod tests {
             model: model.into(),
             method: method.into(),
             task: task.into(),
+            shape: String::new(),
             variant: String::new(),
             params: BTreeMap::new(),
             benchmarks: scores

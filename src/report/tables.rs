@@ -2,7 +2,7 @@
 //! with the paper, the §8 suite table, and the claims; printed as Markdown and written as
 //! Markdown, CSV and LaTeX files.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -18,8 +18,12 @@ use crate::store::write_text;
 
 pub struct Tables {
     pub table1: Table1,
-    /// The Table 2 analogue, unless every cell is a §8 suite result.
+    /// The Table 2 analogue, unless every cell is a §8 suite result: the cells of the most
+    /// common task shape (every cell, where all share one).
     pub table2: Option<Grid>,
+    /// The same table for each other task shape (`countdown (4 numbers)`), apart so that no
+    /// row averages problems of different shapes.
+    pub other_shapes: Vec<Grid>,
     pub comparison: Vec<Comparison>,
     /// The §8 table, when cells carry the suite's benchmarks.
     pub suite: Option<Grid>,
@@ -37,6 +41,21 @@ fn is_suite(cell: &TrainedCell) -> bool {
     SUITE_ONLY.iter().any(|b| cell.benchmarks.contains_key(*b))
 }
 
+/// The cells of the most common task shape (ties: the first in order), and those of each other
+/// shape.
+fn split_by_shape(cells: Vec<&TrainedCell>) -> (Vec<&TrainedCell>, Vec<Vec<&TrainedCell>>) {
+    let mut by_shape: BTreeMap<&str, Vec<&TrainedCell>> = BTreeMap::new();
+    for c in cells {
+        by_shape.entry(c.shape.as_str()).or_default().push(c);
+    }
+    let main = by_shape
+        .iter()
+        .max_by_key(|(shape, cells)| (cells.len(), std::cmp::Reverse(**shape)))
+        .map(|(shape, _)| *shape);
+    let main = main.and_then(|m| by_shape.remove(m)).unwrap_or_default();
+    (main, by_shape.into_values().collect())
+}
+
 /// The benchmarks the cells carry, in column order.
 fn benchmarks(cells: &[&TrainedCell]) -> Vec<String> {
     let set: BTreeSet<&String> = cells.iter().flat_map(|c| c.benchmarks.keys()).collect();
@@ -51,7 +70,12 @@ impl Tables {
         let (suite, plain): (Vec<&TrainedCell>, Vec<&TrainedCell>) =
             results.cells.iter().partition(|c| is_suite(c));
         let avg = compare::table2_avg_lookup()?;
+        let (plain, others) = split_by_shape(plain);
         let table2 = (!plain.is_empty()).then(|| table2::build(&plain, &benchmarks(&plain), &avg));
+        let other_shapes = others
+            .iter()
+            .map(|cells| table2::build(cells, &benchmarks(cells), &|_, _| None))
+            .collect();
         let comparison = match &table2 {
             Some(grid) => compare::compare(grid, &*compare::table2_lookup()?, tolerance),
             None => Vec::new(),
@@ -68,6 +92,7 @@ impl Tables {
         Ok(Tables {
             table1: table1::build(results),
             table2,
+            other_shapes,
             comparison,
             suite,
             suite_comparison,
@@ -91,6 +116,7 @@ impl Tables {
                 "## Table 2: accuracy by benchmark (%)\n\n{}",
                 self.table2_markdown()
             ),
+            self.other_shapes_markdown(),
             format!(
                 "## Comparison with the paper's Table 2\n\n{}",
                 self.comparison_markdown()
@@ -161,6 +187,30 @@ impl Tables {
             ),
             None => "Every cell is a §8 suite result; see below.\n".into(),
         }
+    }
+
+    /// Table 2 for the task shapes beyond the main one, under one heading; empty when none.
+    fn other_shapes_markdown(&self) -> String {
+        if self.other_shapes.is_empty() {
+            return String::new();
+        }
+        let grids: Vec<String> = self
+            .other_shapes
+            .iter()
+            .map(|grid| {
+                format!(
+                    "### Trained on {}\n\n{}\n\n{}",
+                    grid.tasks.join(", "),
+                    self.grid_note(grid),
+                    table2::display(grid).markdown()
+                )
+            })
+            .collect();
+        format!(
+            "## Table 2 on other task shapes (%)\n\nCells trained and scored on problems of \
+             another shape than Table 2's, kept apart so that no row averages the two.\n\n{}",
+            grids.join("\n")
+        )
     }
 
     fn comparison_markdown(&self) -> String {
@@ -253,6 +303,14 @@ impl Tables {
                 &display.latex(caption, &format!("tab:{stem}")),
             )?;
         }
+        if !self.other_shapes.is_empty() {
+            put("table2_other_shapes.md", &self.other_shapes_markdown())?;
+            let mut long = table2::long(&self.other_shapes[0]);
+            for grid in &self.other_shapes[1..] {
+                long.rows.extend(table2::long(grid).rows);
+            }
+            put("table2_other_shapes.csv", &long.csv()?)?;
+        }
         let mut comparison = compare::long(&self.comparison, "table2");
         comparison
             .rows
@@ -278,4 +336,41 @@ fn comparison_text(rows: &[Comparison], tolerance: f64) -> String {
         compare::tally(rows),
         compare::display(rows).markdown()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::estimate::Evidence;
+
+    fn cell(id: &str, shape: &str) -> TrainedCell {
+        TrainedCell {
+            id: id.into(),
+            model: "tiny-500k".into(),
+            method: "rft".into(),
+            task: "countdown".into(),
+            shape: shape.into(),
+            variant: String::new(),
+            params: Default::default(),
+            benchmarks: Default::default(),
+            in_domain: Evidence::new(),
+            fallback: true,
+        }
+    }
+
+    #[test]
+    fn table2_holds_the_most_common_shape_and_the_others_stand_apart() {
+        let cells = [
+            cell("a", "4 numbers"),
+            cell("b", "3 numbers"),
+            cell("c", "3 numbers"),
+        ];
+        let (main, others) = split_by_shape(cells.iter().collect());
+        let ids = |list: &[&TrainedCell]| list.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&main), ["b", "c"]);
+        assert_eq!(others.len(), 1);
+        assert_eq!(ids(&others[0]), ["a"]);
+        let (main, others) = split_by_shape(cells[..1].iter().collect());
+        assert_eq!((ids(&main), others.len()), (vec!["a".to_string()], 0));
+    }
 }

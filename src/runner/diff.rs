@@ -272,7 +272,10 @@ mod tests {
         report.only_in_second.push("0123abcd".into());
         assert!(!report.identical());
         let text = report.describe();
-        assert!(text.contains("only in the second folder (1): 0123abcd"), "{text}");
+        assert!(
+            text.contains("only in the second folder (1): 0123abcd"),
+            "{text}"
+        );
         assert!(text.ends_with("the runs differ\n"), "{text}");
     }
 

@@ -207,7 +207,10 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
 }
 
 enum CellOutcome {
-    Ran { seconds: f64, line: String },
+    Ran {
+        seconds: f64,
+        line: String,
+    },
     /// Another process finished the cell between our completeness check and taking its lock
     /// (counted as already complete, so concurrent runs never count a cell twice).
     CompletedElsewhere,
@@ -234,7 +237,9 @@ fn run_cell(
     let started = Instant::now();
     let config = resolved_toml(exp.kind, cell);
     // Seeds with a damaged file (per the previous record) are computed again from scratch.
-    let previous = Summary::read(&dir.summary()).map(|s| s.files).unwrap_or_default();
+    let previous = Summary::read(&dir.summary())
+        .map(|s| s.files)
+        .unwrap_or_default();
     let damaged: BTreeSet<u64> = integrity::check(&dir.root, &previous)
         .iter()
         .filter_map(integrity::Damaged::seed)

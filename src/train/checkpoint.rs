@@ -80,10 +80,7 @@ pub fn save(
         position.annotation_tokens
     );
     crate::store::write_text(&dir.join("state.toml"), &state)?;
-    crate::store::write_text(
-        &dir.join(FIRST_SUCCESS),
-        &position.first_success.to_toml(),
-    )?;
+    crate::store::write_text(&dir.join(FIRST_SUCCESS), &position.first_success.to_toml())?;
     crate::store::write_text(&work.join("LATEST"), &name)?;
     for entry in std::fs::read_dir(work)?.flatten() {
         let path = entry.path();

@@ -17,7 +17,8 @@ use crate::tasks::generate::{generate_countdown, generate_logic};
 
 #[derive(clap::Args, Debug)]
 pub struct EvalArgs {
-    /// A model folder: config.json, model.safetensors (or shards) and tokenizer.json.
+    /// A model folder (config.json, model.safetensors or shards, tokenizer.json), or a
+    /// llama.cpp .gguf file (imported once into ~/.cache/repro/imported/).
     #[arg(long)]
     pub model: PathBuf,
     /// A task file (official UFT or LUFFY Parquet, generated Parquet, or JSON lines).

@@ -616,7 +616,8 @@ pub fn scale_down(
 
 /// Whether a `model_path` names a llama.cpp GGUF file (imported into a model folder before use).
 pub fn is_gguf(path: &std::path::Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
 }
 
 /// A model folder (or GGUF file) is complete and has the shapes of preset `model` (checked before a run, and

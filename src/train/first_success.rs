@@ -163,7 +163,10 @@ impl FirstSuccess {
         let optional = |v: Vec<i64>| -> Vec<Option<u64>> {
             v.into_iter().map(|t| u64::try_from(t).ok()).collect()
         };
-        let spent: Vec<u64> = ints("spent")?.into_iter().map(|s| s.max(0) as u64).collect();
+        let spent: Vec<u64> = ints("spent")?
+            .into_iter()
+            .map(|s| s.max(0) as u64)
+            .collect();
         let (first, first_any) = (optional(ints("first")?), optional(ints("first_any")?));
         if first.len() != spent.len() || first_any.len() != spent.len() {
             bail!("{what}: `spent`, `first` and `first_any` differ in length");
@@ -231,7 +234,10 @@ mod tests {
     #[test]
     fn survives_a_round_trip_through_a_checkpoint() {
         let mut tracker = FirstSuccess::new(3);
-        tracker.record(&[outcome(1, false, &[false, true]), outcome(2, true, &[true, false])]);
+        tracker.record(&[
+            outcome(1, false, &[false, true]),
+            outcome(2, true, &[true, false]),
+        ]);
         let back = FirstSuccess::from_toml(&tracker.to_toml(), "test").unwrap();
         assert_eq!(back, tracker);
         let error = FirstSuccess::from_toml("spent = [1]\nfirst = []\nfirst_any = [-1]", "x.toml")

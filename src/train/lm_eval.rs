@@ -106,7 +106,11 @@ pub fn write(dir: &Path, run: &LmEvalRun) -> Result<Vec<PathBuf>> {
             .collect();
         let mut entry = serde_json::Map::new();
         entry.insert("alias".into(), json!(task));
-        for (metric, values) in [("acc", &solved), ("format_acc", &formatted), ("reward", &rewards)] {
+        for (metric, values) in [
+            ("acc", &solved),
+            ("format_acc", &formatted),
+            ("reward", &rewards),
+        ] {
             entry.insert(format!("{metric},none"), json!(mean(values)));
             entry.insert(format!("{metric}_stderr,none"), json!(stderr(values)));
         }

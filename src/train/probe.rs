@@ -62,7 +62,9 @@ pub fn sentences_given(fraction: f64, sentences: usize) -> usize {
 pub fn hinted(example: &Example, fraction: f64) -> Example {
     let given = sentences_given(fraction, example.hint.len());
     let mut hinted = example.clone();
-    hinted.question.extend(example.hint[..given].iter().map(String::as_str));
+    hinted
+        .question
+        .extend(example.hint[..given].iter().map(String::as_str));
     hinted
 }
 
@@ -119,10 +121,7 @@ mod tests {
     #[test]
     fn a_fraction_gives_its_share_of_the_sentences_rounded() {
         // Countdown with 3 numbers: two step lines and the final-equation line.
-        assert_eq!(
-            FRACTIONS.map(|f| sentences_given(f, 3)),
-            [0, 1, 1, 2, 2, 3]
-        );
+        assert_eq!(FRACTIONS.map(|f| sentences_given(f, 3)), [0, 1, 1, 2, 2, 3]);
         assert_eq!(FRACTIONS.map(|f| sentences_given(f, 5)), [0, 1, 2, 3, 4, 5]);
         assert_eq!(sentences_given(0.5, 1), 1);
     }
@@ -131,7 +130,10 @@ mod tests {
     fn a_fully_hinted_prompt_is_completed_by_the_answer_tag_alone() {
         let example = Example::from(crate::tasks::generate::generate_countdown(5, 1).remove(0));
         let full = hinted(&example, 1.0);
-        assert_eq!(full.question, format!("{}{}", example.question, example.hint.concat()));
+        assert_eq!(
+            full.question,
+            format!("{}{}", example.question, example.hint.concat())
+        );
         assert_eq!(hinted(&example, 0.0).question, example.question);
         // The reference answer minus the hint is what is left to write, and it scores correct.
         let rest = &example.answer.as_ref().unwrap()[example.hint.concat().len()..];

@@ -16,8 +16,9 @@ use crate::tasks::prompt::Template;
 
 #[derive(clap::Args, Debug)]
 pub struct ProbeArgs {
-    /// A model folder: config.json, model.safetensors (or shards) and tokenizer.json. Repeat
-    /// the flag to probe several models on the same problems (one curve and panel each).
+    /// A model folder (config.json, model.safetensors or shards, tokenizer.json) or a .gguf
+    /// file. Repeat the flag to probe several models on the same problems (one curve and panel
+    /// each).
     #[arg(long, required = true)]
     pub model: Vec<PathBuf>,
     /// The task whose generated training problems (generator seed 0, as `fine_tune` trains
@@ -115,8 +116,7 @@ pub fn probe_command(args: &ProbeArgs) -> Result<String> {
     for dir in &args.model {
         let started = Instant::now();
         let (tokenizer, model) = checkpoint::load_with_tokenizer(dir, &device)?;
-        let curve =
-            competence_curve(&model, &tokenizer, &examples, &FRACTIONS, &options, &device)?;
+        let curve = competence_curve(&model, &tokenizer, &examples, &FRACTIONS, &options, &device)?;
         let label = CurveLabel {
             model: model_name(dir),
             task: task.to_string(),

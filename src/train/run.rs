@@ -105,7 +105,7 @@ pub fn run_seed(
         Init::Checkpoint(path) => {
             super::config::check_model_folder(&config.model, path)?;
             Some(if super::config::is_gguf(path) {
-                imported(path, &dirs.base_models)?
+                crate::model::gguf::import::cached(path, &dirs.base_models)?
             } else {
                 path.clone()
             })
@@ -275,11 +275,9 @@ pub fn run_seed(
                 .extend(step_rows(seed, &m, position.annotation_tokens));
             if m.step % config.test_freq == 0 || m.step == rl_steps {
                 last_eval = Some(evaluate_at(&state.model, m.step, &mut position.rows)?);
-                position.rows.extend(first_success_rows(
-                    seed,
-                    m.step,
-                    &position.first_success,
-                ));
+                position
+                    .rows
+                    .extend(first_success_rows(seed, m.step, &position.first_success));
             }
             position.step = m.step;
             if due(m.step, rl_steps) {
@@ -407,21 +405,6 @@ fn step_rows(seed: u64, m: &StepMetrics, annotation_tokens: f64) -> Vec<SeedRow>
     .collect()
 }
 
-/// The model folder of a GGUF file: `<base_models>/imported/<file stem>-<hash>/`, imported
-/// on first use (the weights' hash in the name, so two different files never share a folder).
-fn imported(gguf: &std::path::Path, base_models: &std::path::Path) -> Result<PathBuf> {
-    let hash = crate::runner::integrity::hash_file(gguf)?;
-    let stem = gguf.file_stem().map_or("model".into(), |s| s.to_string_lossy());
-    let dir = base_models
-        .join("imported")
-        .join(format!("{stem}-{}", &hash[..8]));
-    // `import` writes config.json last: a folder with one is complete.
-    if !dir.join("config.json").exists() {
-        crate::model::gguf::import::import(gguf, &dir)?;
-    }
-    Ok(dir)
-}
-
 /// The first-success summary at `step` (`train::first_success`); the median only where more
 /// than half of the problems are solved.
 fn first_success_rows(seed: u64, step: u64, tracker: &FirstSuccess) -> Vec<SeedRow> {
@@ -430,7 +413,10 @@ fn first_success_rows(seed: u64, step: u64, tracker: &FirstSuccess) -> Vec<SeedR
         (metric::SOLVED_PROBLEMS, s.solved),
         ("solved_problems_any", s.solved_any),
         (metric::ROLLOUTS_PER_FIRST_SUCCESS, s.rollouts_per_success),
-        (metric::FIRST_SUCCESS_CENSORED, f64::from(u8::from(s.censored))),
+        (
+            metric::FIRST_SUCCESS_CENSORED,
+            f64::from(u8::from(s.censored)),
+        ),
         ("first_success_exposure", s.exposure),
         ("first_success_events", s.events),
     ]

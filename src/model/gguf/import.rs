@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -122,6 +122,22 @@ fn generation_config(file: &GgufFile, config: &ModelConfig) -> Result<String> {
 /// Imports `gguf` into the folder `out` (created if needed) and says what was written. The
 /// weights go first and `config.json` last, each written atomically, so a folder with a
 /// config is complete.
+/// The model folder of a GGUF file: `<root>/imported/<file stem>-<hash>/`, imported on first
+/// use (the weights' hash in the name, so two different files never share a folder).
+pub fn cached(gguf: &Path, root: &Path) -> Result<PathBuf> {
+    let hash = crate::runner::integrity::hash_file(gguf)?;
+    let stem = gguf
+        .file_stem()
+        .map_or("model".into(), |s| s.to_string_lossy());
+    let dir = root.join("imported").join(format!("{stem}-{}", &hash[..8]));
+    // `import` writes config.json last: a folder with one is complete.
+    if !dir.join("config.json").exists() {
+        eprintln!("importing {} into {}", gguf.display(), dir.display());
+        import(gguf, &dir)?;
+    }
+    Ok(dir)
+}
+
 pub fn import(gguf: &Path, out: &Path) -> Result<String> {
     let started = Instant::now();
     let file = GgufFile::open(gguf)?;

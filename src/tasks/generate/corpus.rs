@@ -187,7 +187,11 @@ mod tests {
             let mut seen = [0usize; 3];
             for index in 0..300 {
                 let doc = document(0, index, &tasks);
-                assert_eq!(doc, document(0, index, &tasks), "a pure function of the index");
+                assert_eq!(
+                    doc,
+                    document(0, index, &tasks),
+                    "a pure function of the index"
+                );
                 let kind = kind_of(index);
                 seen[kind as usize] += 1;
                 if kind == Kind::Arithmetic {
@@ -195,7 +199,11 @@ mod tests {
                     continue;
                 }
                 let (numbers, target) = problem_of(&doc.prompt);
-                assert!(numbers.iter().all(|n| (c.number_range.0..=c.number_range.1).contains(n)));
+                assert!(
+                    numbers
+                        .iter()
+                        .all(|n| (c.number_range.0..=c.number_range.1).contains(n))
+                );
                 match kind {
                     Kind::FewerNumbers => assert_eq!(numbers.len(), c.min_numbers - 1),
                     _ => {
@@ -212,7 +220,13 @@ mod tests {
                     ground_truth: GroundTruth::Countdown { numbers, target },
                 };
                 let verdict = example.score_response(&doc.continuation).verdict;
-                assert_eq!(verdict, Verdict::Correct, "{}{}", doc.prompt, doc.continuation);
+                assert_eq!(
+                    verdict,
+                    Verdict::Correct,
+                    "{}{}",
+                    doc.prompt,
+                    doc.continuation
+                );
             }
             assert_eq!(seen, [120, 120, 60]);
         }
