@@ -258,6 +258,16 @@ impl TrainedCell {
     }
 }
 
+/// The parameters of the group's first cell whose value some other cell of the group does not
+/// share.
+fn differing_params<'a>(group: &'a [&TrainedCell]) -> impl Iterator<Item = String> + 'a {
+    let first = &group[0].params;
+    first
+        .iter()
+        .filter(|(name, value)| group.iter().any(|c| c.params.get(*name) != Some(*value)))
+        .map(|(name, _)| name.clone())
+}
+
 /// Whether a parameter shapes a task's generated problems (`countdown_max_numbers`).
 fn is_shape_param(name: &str) -> bool {
     name.starts_with("countdown_") || name.starts_with("logic_")
@@ -305,12 +315,8 @@ fn assign_shapes(cells: &mut [TrainedCell]) {
         .collect::<BTreeSet<_>>()
     {
         let of_task: Vec<&TrainedCell> = cells.iter().filter(|c| c.task == task).collect();
-        let first = &of_task[0].params;
-        let names = first
-            .keys()
+        let names = differing_params(&of_task)
             .filter(|n| is_shape_param(n))
-            .filter(|n| of_task.iter().any(|c| c.params.get(*n) != first.get(*n)))
-            .cloned()
             .collect();
         varying.insert(task, names);
     }
@@ -343,12 +349,7 @@ fn variant_axes(cells: &[TrainedCell]) -> BTreeMap<(String, String), BTreeSet<St
     let mut axes: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
     for ((model, method, _), group) in groups {
         let entry = axes.entry((model.into(), method.into())).or_default();
-        let first = &group[0].params;
-        for (name, value) in first {
-            if group.iter().any(|c| c.params.get(name) != Some(value)) {
-                entry.insert(name.clone());
-            }
-        }
+        entry.extend(differing_params(&group));
     }
     axes
 }
