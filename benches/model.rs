@@ -146,6 +146,13 @@ fn train_step(c: &mut Criterion, name: &str, config: &ModelConfig, batch: usize,
     drop(model.map(|m| m.valid()));
 }
 
+/// Whether `REPRO_DEVICE` names a GPU backend: the GPU runs add the shapes a GPU is for
+/// (generation at batch 64 for tiny-16m and the 0.5B model, larger 0.5B batches), which would
+/// take minutes each on 2 CPU cores.
+fn on_gpu() -> bool {
+    std::env::var("REPRO_DEVICE").is_ok_and(|name| name != "cpu")
+}
+
 fn tiny(c: &mut Criterion) {
     matmul_peak(c);
     for name in ["tiny-1m", "tiny-4m", "tiny-16m"] {
@@ -156,13 +163,26 @@ fn tiny(c: &mut Criterion) {
     let config = presets::by_name("tiny-4m").unwrap();
     generation(c, "tiny-4m", &config, &[1, 16, 64], 32, &[true, false]);
     generation(c, "tiny-4m", &config, &[16], 128, &[true, false]);
+    if on_gpu() {
+        let config = presets::by_name("tiny-16m").unwrap();
+        generation(c, "tiny-16m", &config, &[64], 64, &[true]);
+    }
 }
 
 fn qwen_05b(c: &mut Criterion) {
     let config = presets::by_name("qwen2.5-0.5b").unwrap();
-    forward(c, "qwen2.5-0.5b", &config, 1, 64);
-    generation(c, "qwen2.5-0.5b", &config, &[1, 16], 16, &[true]);
-    train_step(c, "qwen2.5-0.5b", &config, 1, 64);
+    match on_gpu() {
+        false => {
+            forward(c, "qwen2.5-0.5b", &config, 1, 64);
+            generation(c, "qwen2.5-0.5b", &config, &[1, 16], 16, &[true]);
+            train_step(c, "qwen2.5-0.5b", &config, 1, 64);
+        }
+        true => {
+            forward(c, "qwen2.5-0.5b", &config, 8, 512);
+            generation(c, "qwen2.5-0.5b", &config, &[1, 16, 64], 64, &[true]);
+            train_step(c, "qwen2.5-0.5b", &config, 8, 512);
+        }
+    }
 }
 
 criterion_group! {

@@ -92,6 +92,14 @@ enum Command {
         first: PathBuf,
         /// The second, e.g. a rerun with `--results other_root`.
         second: PathBuf,
+        /// Match cells without this parameter (repeatable), e.g. `device` to compare a GPU run
+        /// with a CPU one: cells pair by the rest of their configuration.
+        #[arg(long, value_name = "PARAM")]
+        ignore_param: Vec<String>,
+        /// Accept |a − b| ≤ T × max(1, |a|, |b|) instead of equal bits; weight files are then
+        /// not compared.
+        #[arg(long, value_name = "T", default_value_t = 0.0)]
+        tolerance: f64,
     },
     /// Check a results folder for damage: every file a cell wrote against the SHA-256 recorded
     /// in its summary.toml, every metrics table, every base model's weights; exits non-zero and
@@ -176,6 +184,11 @@ enum ModelCommand {
         #[arg(long, default_value_t = repro::model::DeviceKind::Cpu)]
         device: repro::model::DeviceKind,
     },
+    /// Run one model on the CPU and on a GPU backend and compare logits, greedy tokens (KV
+    /// cache, left-padded batch) and log-probabilities; prints a JSON line, fails on a mismatch.
+    Parity(repro::model::device_parity::ParityArgs),
+    /// List the GPU adapters wgpu finds (JSON lines); needs a build with `--features wgpu`.
+    Devices,
     /// Convert a llama.cpp GGUF file (a Llama with a byte-level BPE vocabulary) into a Hugging
     /// Face model folder: f32 model.safetensors, config.json, tokenizer.json and their configs.
     Import {
@@ -339,8 +352,20 @@ fn run(cli: Cli) -> Result<()> {
         Command::Plot(args) => repro::plot::plot(&args),
         Command::Table(args) => repro::report::table(&args),
         Command::Report(args) => repro::report::report(&args),
-        Command::Diff { first, second } => {
-            let report = runner::diff::diff(&first, &second)?;
+        Command::Diff {
+            first,
+            second,
+            ignore_param,
+            tolerance,
+        } => {
+            if !(tolerance >= 0.0) {
+                bail!("--tolerance must be a number ≥ 0");
+            }
+            let options = runner::diff::DiffOptions {
+                ignore_params: ignore_param,
+                tolerance,
+            };
+            let report = runner::diff::diff_with(&first, &second, &options)?;
             print!("{}", report.describe());
             if !report.identical() {
                 bail!("{} and {} differ", first.display(), second.display());
@@ -425,6 +450,23 @@ fn run(cli: Cli) -> Result<()> {
                 "{}",
                 repro::model::speed::speed_command(&model, batch, len, repeat, device)?
             );
+            Ok(())
+        }
+        Command::Model(ModelCommand::Parity(args)) => {
+            let (json, passed) = repro::model::device_parity::parity_command(&args)?;
+            print!("{json}");
+            if !passed {
+                bail!(
+                    "{} disagrees with the CPU beyond the tolerance (the line above says where)",
+                    args.device
+                );
+            }
+            Ok(())
+        }
+        Command::Model(ModelCommand::Devices) => {
+            for adapter in repro::model::device::gpu_adapters()? {
+                println!("{}", serde_json::to_string(&adapter)?);
+            }
             Ok(())
         }
         Command::Model(ModelCommand::Import { file, out }) => {

@@ -178,6 +178,11 @@ pub fn info_command(model: &str) -> Result<String> {
         }
     )?;
     writeln!(out, "tied embeddings   {}", config.tie_word_embeddings)?;
+    writeln!(
+        out,
+        "FLOPs per token   {:.4e} (forward, 2 × the weights a token touches)",
+        config.flops_per_token()
+    )?;
     Ok(out)
 }
 

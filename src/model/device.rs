@@ -53,7 +53,9 @@ fn wgpu_device() -> Result<Device> {
 #[cfg(not(feature = "wgpu"))]
 fn wgpu_device() -> Result<Device> {
     bail!(
-        "this repro was built without GPU support for wgpu; rebuild with `cargo build --release --features wgpu`"
+        "this repro was built without GPU support for wgpu; rebuild with `cargo build --release \
+         --features vulkan` (wgpu on Vulkan, as scripts/gpu_build.sh does) or `--features wgpu` \
+         (wgpu's choice of API)"
     )
 }
 
@@ -67,6 +69,61 @@ fn cuda_device() -> Result<Device> {
     bail!(
         "this repro was built without CUDA support; rebuild with `cargo build --release --features cuda`"
     )
+}
+
+/// A GPU adapter as wgpu reports it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Adapter {
+    pub name: String,
+    /// wgpu's device type: DiscreteGpu, IntegratedGpu, VirtualGpu, Cpu or Other.
+    pub device_type: String,
+    /// The graphics API: Vulkan, Metal, Dx12, Gl or BrowserWebGpu.
+    pub backend: String,
+    pub driver: String,
+    /// A software rasteriser (Mesa's lavapipe or llvmpipe, SwiftShader): wgpu's `Cpu` type.
+    pub software: bool,
+}
+
+/// Every adapter wgpu finds on this machine (the Vulkan driver is chosen by `VK_DRIVER_FILES` /
+/// `VK_ICD_FILENAMES`); an error without `--features wgpu`.
+#[cfg(feature = "wgpu")]
+pub fn gpu_adapters() -> Result<Vec<Adapter>> {
+    let instance =
+        wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    let adapters = block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+    Ok(adapters
+        .iter()
+        .map(|adapter| {
+            let info = adapter.get_info();
+            Adapter {
+                name: info.name,
+                device_type: format!("{:?}", info.device_type),
+                backend: format!("{:?}", info.backend),
+                driver: format!("{} {}", info.driver, info.driver_info)
+                    .trim()
+                    .to_string(),
+                software: info.device_type == wgpu::DeviceType::Cpu,
+            }
+        })
+        .collect())
+}
+
+#[cfg(not(feature = "wgpu"))]
+pub fn gpu_adapters() -> Result<Vec<Adapter>> {
+    wgpu_device().map(|_| Vec::new())
+}
+
+/// Drives a future that native wgpu resolves without waiting on anything else.
+#[cfg(feature = "wgpu")]
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut context) {
+            return value;
+        }
+        std::thread::yield_now();
+    }
 }
 
 impl fmt::Display for DeviceKind {

@@ -10,7 +10,8 @@
 //! - `logprobs` — per-token log-probabilities and entropies of given sequences
 //! - `commands` — `repro generate`, `repro model`, `repro tokenizer`
 //! - `speed` — `repro model speed`: a forward at a fixed shape on fixed tokens
-//! - `device` — CPU (flex), wgpu or CUDA, chosen at run time
+//! - `device` — CPU (flex), wgpu or CUDA, chosen at run time; the GPU adapters wgpu finds
+//! - `device_parity` — `repro model parity`: a GPU backend against the CPU on one model
 
 pub mod batch;
 pub mod cache;
@@ -18,6 +19,7 @@ pub mod checkpoint;
 pub mod commands;
 pub mod config;
 pub mod device;
+pub mod device_parity;
 pub mod generate;
 pub mod gguf;
 pub mod layers;

@@ -161,15 +161,18 @@ pub fn plot(cells: &[CellMetrics], args: &PlotArgs) -> Result<Vec<PathBuf>> {
                 .flatten();
             let panels = model_panels(&of_model, &tasks, metric, figure, &reported);
             let band = match metric {
-                m if m.starts_with("test_") => {
-                    "Lines: mean over seeds; bands: min–max over seeds. Base and SFT: final values, flat."
-                }
+                m if m.starts_with("test_") => format!(
+                    "Lines: mean over seeds; bands: min–max over seeds.{}",
+                    flat_note(&panels)
+                ),
                 "accuracy" => {
-                    "Lines: mean over seeds; bands: min–max over seeds. RL methods only; each rollout's prompt carries its hint."
+                    "Lines: mean over seeds; bands: min–max over seeds. RL methods only; \
+                               each rollout's prompt carries its hint."
+                        .to_string()
                 }
-                _ => {
-                    "Lines: mean over seeds; bands: min–max over seeds. SFT shows the whole solution."
-                }
+                _ => "Lines: mean over seeds; bands: min–max over seeds. SFT shows the whole \
+                      solution."
+                    .to_string(),
             };
             let figure = StepFigure {
                 title: format!("{model}: {what}"),
@@ -234,12 +237,47 @@ fn model_panels(
                 .collect();
             let methods: Vec<&'static str> = lines.iter().map(|l| l.method).collect();
             Panel {
-                task: task.clone(),
+                task: panel_caption(task, cells),
                 reported: endpoints(reported, figure, task, &methods),
                 lines,
             }
         })
         .collect()
+}
+
+/// A panel's caption: the paper's name of the task, and the count of Countdown numbers when
+/// every cell of the panel fixes it (so a study's 4-number cells never pass for its 3-number
+/// ones).
+fn panel_caption(task: &str, cells: &[&CellMetrics]) -> String {
+    let name = paper_task(task).unwrap_or(task);
+    let horizons: BTreeSet<Option<i64>> = cells
+        .iter()
+        .filter(|c| text(c, "task") == task)
+        .map(|c| super::horizon::horizon_of(c))
+        .collect();
+    match horizons.into_iter().collect::<Vec<_>>().as_slice() {
+        [Some(h)] => format!("{name} ({} numbers)", h + 1),
+        _ => name.to_string(),
+    }
+}
+
+/// The subtitle's sentence on the flat lines: " Base and SFT: final values, flat." for those
+/// the panels hold, or nothing.
+pub(super) fn flat_note(panels: &[Panel]) -> String {
+    let flat: BTreeSet<&'static str> = panels
+        .iter()
+        .flat_map(|p| p.lines.iter().filter(|l| l.flat).map(|l| l.method))
+        .collect();
+    let labels: Vec<&str> = ORDER
+        .iter()
+        .filter(|m| flat.contains(*m))
+        .map(|&m| style(m).label)
+        .collect();
+    match labels.as_slice() {
+        [] => String::new(),
+        [one] => format!(" {one}: final value, flat."),
+        [rest @ .., last] => format!(" {} and {last}: final values, flat.", rest.join(", ")),
+    }
 }
 
 /// Writes `<stem>.png` and `<stem>.svg` of a figure against RL step.
@@ -273,14 +311,39 @@ pub(super) fn marked(steps: &[u64]) -> Vec<u64> {
 /// A sentence naming the lines of a panel that lie exactly on one another (only the last drawn
 /// would be visible), or `None`.
 pub(super) fn overlap_note(panel: &Panel) -> Option<String> {
-    identical_lines_note(panel.lines.iter().filter(|l| !l.flat).map(|line| {
-        let key: Vec<(u64, u64)> = line
-            .curve
-            .iter()
-            .map(|(&x, v)| (x, v.0.to_bits()))
-            .collect();
-        (key, style(line.method).label.to_string())
+    identical_lines_note(panel.lines.iter().map(|line| {
+        let drawn = match line.flat {
+            true => Drawn::Level(line.curve.values().last().map_or(0, |v| v.0.to_bits())),
+            false => Drawn::Curve(
+                line.curve
+                    .iter()
+                    .map(|(&x, v)| (x, v.0.to_bits()))
+                    .collect(),
+            ),
+        };
+        (drawn, style(line.method).label.to_string())
     }))
+}
+
+/// What a line puts on the chart, bit for bit: a curve's points, or a flat line's level.
+#[derive(Debug)]
+enum Drawn {
+    Curve(Vec<(u64, u64)>),
+    Level(u64),
+}
+
+impl PartialEq for Drawn {
+    /// A curve lies on a flat line when every one of its points is at the line's level.
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Drawn::Curve(a), Drawn::Curve(b)) => a == b,
+            (Drawn::Level(a), Drawn::Level(b)) => a == b,
+            (Drawn::Level(level), Drawn::Curve(points))
+            | (Drawn::Curve(points), Drawn::Level(level)) => {
+                points.iter().all(|(_, value)| value == level)
+            }
+        }
+    }
 }
 
 /// "identical, drawn over one another: a, b; c, d" for the labels whose keys (their curves,
@@ -557,6 +620,41 @@ mod tests {
         let paper: Vec<u64> = (0..=500).step_by(25).collect();
         assert_eq!(marked(&paper), [0, 100, 200, 300, 400, 500]);
         assert_eq!(marked(&[0, 3, 6]), [0, 3, 6]);
+    }
+
+    #[test]
+    fn a_curve_on_a_flat_line_is_named_with_it_and_the_subtitle_names_the_flat_lines() {
+        let line = |method, values: &[f64], flat| Line {
+            method,
+            curve: values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| (32 * i as u64, (v, v, v)))
+                .collect(),
+            flat,
+        };
+        let panel = |lines| Panel {
+            task: "countdown".into(),
+            lines,
+            reported: vec![],
+        };
+        let at_zero = panel(vec![
+            line("base", &[0.0], true),
+            line("rft", &[0.0, 0.0, 0.0], false),
+        ]);
+        assert_eq!(
+            overlap_note(&at_zero).as_deref(),
+            Some("identical, drawn over one another: Base, RFT")
+        );
+        assert_eq!(flat_note(&[at_zero]), " Base: final value, flat.");
+        let apart = panel(vec![
+            line("base", &[0.0], true),
+            line("sft", &[0.3], true),
+            line("rft", &[0.0, 0.1, 0.2], false),
+        ]);
+        assert_eq!(overlap_note(&apart), None);
+        assert_eq!(flat_note(&[apart]), " Base and SFT: final values, flat.");
+        assert_eq!(flat_note(&[]), "");
     }
 
     #[test]

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use super::training::{
-    Curve, Line, Panel, StepFigure, curve, reported_note, save_step_figure, spread, tasks_of, text,
+    Curve, Line, Panel, StepFigure, curve, flat_note, reported_note, save_step_figure, spread,
+    tasks_of, text,
 };
 use super::training_reported::{FIGURE_2_MODELS, endpoints, paper_figure};
 use crate::metrics::CellMetrics;
@@ -101,8 +102,8 @@ pub(super) fn plot(
             })
             .collect();
         let subtitle = format!(
-            "Mean over the models of each model's seed mean; bands: min–max over the models. \
-             Base and SFT: final values, flat.{}",
+            "Mean over the models of each model's seed mean; bands: min–max over the models.{}{}",
+            flat_note(&panels),
             reported_note(figure, &panels)
         );
         let figure = StepFigure {

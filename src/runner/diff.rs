@@ -4,11 +4,15 @@
 //! Cells are matched by id (a hash of their configuration). In each shared cell every metric
 //! row (seed, step, metric) is compared bit for bit, except wall-clock measurements, and every
 //! file under `models/` (final weights, tokenizers, evaluated completions) byte for byte.
+//!
+//! Across backends (`--ignore-param device --tolerance 1e-4`) the same study cannot agree bit
+//! for bit: cells are matched by their configuration without the ignored parameters, values
+//! agree within the tolerance, and weight files are not compared.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use crate::metrics::{CellMetrics, read_experiment};
 
@@ -28,6 +32,25 @@ pub struct RowDifference {
     pub second: Option<f64>,
 }
 
+/// How cells are matched and values compared; the default is bit for bit, by cell id.
+#[derive(Clone, Debug, Default)]
+pub struct DiffOptions {
+    /// Parameters left out when matching cells (e.g. `device`): cells then pair by the rest of
+    /// their configuration rather than by id (the id hashes every parameter).
+    pub ignore_params: Vec<String>,
+    /// Values agree when |a − b| ≤ tolerance × max(1, |a|, |b|); 0 is bit for bit. Above 0,
+    /// `*.safetensors` files are not compared (their last bits differ).
+    pub tolerance: f64,
+}
+
+impl DiffOptions {
+    fn agree(&self, a: f64, b: f64) -> bool {
+        a.to_bits() == b.to_bits()
+            || (self.tolerance > 0.0
+                && (a - b).abs() <= self.tolerance * 1f64.max(a.abs()).max(b.abs()))
+    }
+}
+
 /// What `diff` found.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DiffReport {
@@ -35,6 +58,8 @@ pub struct DiffReport {
     pub rows_compared: usize,
     pub rows_skipped_as_timing: usize,
     pub files_compared: usize,
+    /// Weight files left out under a tolerance.
+    pub files_skipped_as_weights: usize,
     pub only_in_first: Vec<String>,
     pub only_in_second: Vec<String>,
     pub rows_differing: Vec<RowDifference>,
@@ -61,6 +86,12 @@ impl DiffReport {
             self.rows_skipped_as_timing,
             self.files_compared
         );
+        if self.files_skipped_as_weights > 0 {
+            out.push_str(&format!(
+                "{} weight files not compared (a tolerance was given)\n",
+                self.files_skipped_as_weights
+            ));
+        }
         for (side, cells) in [
             ("first", &self.only_in_first),
             ("second", &self.only_in_second),
@@ -114,30 +145,67 @@ fn push_capped(out: &mut String, items: &[String], what: &str) {
     }
 }
 
-/// Compares the results folders `first` and `second` (each `results/<experiment>`).
+/// Compares the results folders `first` and `second` (each `results/<experiment>`) bit for bit.
 pub fn diff(first: &Path, second: &Path) -> Result<DiffReport> {
-    let by_id = |dir: &Path| -> Result<BTreeMap<String, CellMetrics>> {
-        Ok(read_experiment(dir)?
-            .into_iter()
-            .map(|c| (c.cell.clone(), c))
-            .collect())
+    diff_with(first, second, &DiffOptions::default())
+}
+
+/// Compares the results folders `first` and `second` as `options` say.
+pub fn diff_with(first: &Path, second: &Path, options: &DiffOptions) -> Result<DiffReport> {
+    let by_key = |dir: &Path| -> Result<BTreeMap<String, CellMetrics>> {
+        let mut cells = BTreeMap::new();
+        for cell in read_experiment(dir)? {
+            let key = match options.ignore_params.is_empty() {
+                true => cell.cell.clone(),
+                false => matching_key(&cell, &options.ignore_params),
+            };
+            if let Some(other) = cells.insert(key, cell) {
+                bail!(
+                    "{}: cells {} and another differ only in the ignored parameters ({}); \
+                     diff one of them at a time",
+                    dir.display(),
+                    other.cell,
+                    options.ignore_params.join(", ")
+                );
+            }
+        }
+        Ok(cells)
     };
-    let (a, b) = (by_id(first)?, by_id(second)?);
+    let (a, b) = (by_key(first)?, by_key(second)?);
     let mut report = DiffReport {
         only_in_first: a.keys().filter(|k| !b.contains_key(*k)).cloned().collect(),
         only_in_second: b.keys().filter(|k| !a.contains_key(*k)).cloned().collect(),
         ..DiffReport::default()
     };
-    for (id, cell_a) in &a {
-        let Some(cell_b) = b.get(id) else { continue };
+    for (key, cell_a) in &a {
+        let Some(cell_b) = b.get(key) else { continue };
         report.cells_compared += 1;
-        compare_rows(id, cell_a, cell_b, &mut report);
-        compare_files(id, &first.join(id), &second.join(id), &mut report)?;
+        let id = &cell_a.cell;
+        compare_rows(id, cell_a, cell_b, options, &mut report);
+        let (dir_a, dir_b) = (first.join(id), second.join(&cell_b.cell));
+        compare_files(id, &dir_a, &dir_b, options, &mut report)?;
     }
     Ok(report)
 }
 
-fn compare_rows(id: &str, a: &CellMetrics, b: &CellMetrics, report: &mut DiffReport) {
+/// A cell's kind and parameters without the ignored ones, as one string.
+fn matching_key(cell: &CellMetrics, ignored: &[String]) -> String {
+    let kept: Vec<String> = cell
+        .params
+        .iter()
+        .filter(|(name, _)| !ignored.contains(name))
+        .map(|(name, value)| format!("{name}={value:?}"))
+        .collect();
+    format!("{} {}", cell.kind, kept.join(" "))
+}
+
+fn compare_rows(
+    id: &str,
+    a: &CellMetrics,
+    b: &CellMetrics,
+    options: &DiffOptions,
+    report: &mut DiffReport,
+) {
     let keyed = |cell: &CellMetrics| -> BTreeMap<(u64, u64, String), f64> {
         cell.rows
             .iter()
@@ -153,7 +221,11 @@ fn compare_rows(id: &str, a: &CellMetrics, b: &CellMetrics, report: &mut DiffRep
         }
         report.rows_compared += 1;
         let (va, vb) = (ra.get(key).copied(), rb.get(key).copied());
-        if va.map(f64::to_bits) != vb.map(f64::to_bits) {
+        let agree = match (va, vb) {
+            (Some(x), Some(y)) => options.agree(x, y),
+            _ => false,
+        };
+        if !agree {
             report.rows_differing.push(RowDifference {
                 cell: id.into(),
                 seed: key.0,
@@ -166,10 +238,20 @@ fn compare_rows(id: &str, a: &CellMetrics, b: &CellMetrics, report: &mut DiffRep
     }
 }
 
-fn compare_files(id: &str, a: &Path, b: &Path, report: &mut DiffReport) -> Result<()> {
+fn compare_files(
+    id: &str,
+    a: &Path,
+    b: &Path,
+    options: &DiffOptions,
+    report: &mut DiffReport,
+) -> Result<()> {
     let (fa, fb) = (model_files(a)?, model_files(b)?);
     let names: BTreeSet<&PathBuf> = fa.iter().chain(fb.iter()).collect();
     for name in names {
+        if options.tolerance > 0.0 && name.extension().is_some_and(|e| e == "safetensors") {
+            report.files_skipped_as_weights += 1;
+            continue;
+        }
         report.files_compared += 1;
         let read = |root: &Path| -> Result<Option<Vec<u8>>> {
             let path = root.join(name);
@@ -215,6 +297,7 @@ fn model_files(cell: &Path) -> Result<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiment::Value;
     use crate::metrics::SeedRow;
 
     fn cell(rows: Vec<SeedRow>) -> CellMetrics {
@@ -234,7 +317,13 @@ mod tests {
             SeedRow::new(1, 4, "test_accuracy", f64::NAN),
         ]);
         let mut report = DiffReport::default();
-        compare_rows("c", &first, &first.clone(), &mut report);
+        compare_rows(
+            "c",
+            &first,
+            &first.clone(),
+            &DiffOptions::default(),
+            &mut report,
+        );
         assert_eq!(report.rows_compared, 2);
         assert_eq!(report.rows_skipped_as_timing, 1);
         assert!(
@@ -248,7 +337,7 @@ mod tests {
             SeedRow::new(0, 8, "test_accuracy", 0.5),
         ]);
         let mut report = DiffReport::default();
-        compare_rows("c", &first, &second, &mut report);
+        compare_rows("c", &first, &second, &DiffOptions::default(), &mut report);
         let found: Vec<(u64, u64, Option<f64>, Option<f64>)> = report
             .rows_differing
             .iter()
@@ -260,6 +349,45 @@ mod tests {
         assert_eq!((found[2].0, found[2].1, found[2].3), (1, 4, None));
         assert!(report.rows_differing[2].first.unwrap().is_nan());
         assert!(!report.identical());
+    }
+
+    #[test]
+    fn a_tolerance_accepts_float_noise_and_nothing_more() {
+        let options = DiffOptions {
+            ignore_params: vec![],
+            tolerance: 1e-4,
+        };
+        assert!(options.agree(0.25, 0.25 + 1e-6));
+        assert!(options.agree(1000.0, 1000.05), "relative above 1");
+        assert!(!options.agree(1000.0, 1000.2));
+        assert!(!options.agree(0.25, 0.2502), "absolute below 1");
+        assert!(options.agree(f64::NAN, f64::NAN), "the same NaN bits");
+        assert!(!options.agree(0.0, f64::NAN));
+        assert!(!DiffOptions::default().agree(0.25, 0.25 + 1e-12));
+    }
+
+    #[test]
+    fn ignored_parameters_leave_the_matching_key() {
+        let with = |device: &str, lr: f64| CellMetrics {
+            params: BTreeMap::from([
+                ("device".to_string(), Value::Str(device.into())),
+                ("lr".to_string(), Value::Float(lr)),
+            ]),
+            ..cell(vec![])
+        };
+        let ignored = ["device".to_string()];
+        assert_eq!(
+            matching_key(&with("cpu", 1e-3), &ignored),
+            matching_key(&with("wgpu", 1e-3), &ignored)
+        );
+        assert_ne!(
+            matching_key(&with("cpu", 1e-3), &ignored),
+            matching_key(&with("cpu", 3e-3), &ignored)
+        );
+        assert_ne!(
+            matching_key(&with("cpu", 1e-3), &[]),
+            matching_key(&with("wgpu", 1e-3), &[])
+        );
     }
 
     #[test]

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The GPU code path on this CPU: scripts/gpu_device.sh run as the device call would run it —
+# on a copy of what the call carries (the files git tracks or does not ignore, plus gpu_bundle/),
+# with no cargo on PATH, no network (a fresh network namespace), a bare environment — against
+# Mesa's lavapipe, a Vulkan driver that runs on the CPU. It proves the bundle, the script and
+# the wgpu/SPIR-V code path, not GPU speed (lavapipe is far slower than the CPU backend, so its
+# speed steps run out of time by design).
+#
+#   apt-get install mesa-vulkan-drivers libvulkan1   # once
+#   scripts/gpu_build.sh && scripts/gpu_lavapipe.sh [OUT]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+icd=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json
+if [ ! -f "$icd" ]; then
+  echo "no lavapipe ICD at $icd: apt-get install mesa-vulkan-drivers libvulkan1" >&2
+  exit 1
+fi
+[ -f gpu_bundle/repro.xz ] || { echo "no gpu_bundle/: run scripts/gpu_build.sh first" >&2; exit 1; }
+out=$(realpath -m "${1:-gpu_lavapipe_out}")
+rm -rf "$out" && mkdir -p "$out"
+
+copy=$(mktemp -d)
+trap 'rm -rf "$copy"' EXIT
+git ls-files --cached --others --exclude-standard -z |
+  while IFS= read -r -d '' file; do [ -e "$file" ] && printf '%s\0' "$file"; done |
+  xargs -0 cp --parents -t "$copy"
+cp -r gpu_bundle "$copy/"
+tree_bytes=$(du -sb --exclude=gpu_bundle "$copy" | cut -f1)
+bundle_bytes=$(du -sb "$copy/gpu_bundle" | cut -f1)
+limit=$((64 * 1024 * 1024))
+echo "{\"working_tree_bytes\": $tree_bytes, \"carried_bytes\": $bundle_bytes, \"limit_bytes\": $limit}" |
+  tee "$out/carried.json"
+if [ "$bundle_bytes" -gt "$limit" ]; then
+  echo "gpu_bundle/ is over the 64 MiB a device call carries" >&2
+  exit 1
+fi
+
+mkdir -p "$copy/home"
+started=$(date +%s)
+(cd "$copy" && env -i PATH=/usr/bin:/bin HOME="$copy/home" OUT="$out" ALLOW_SOFTWARE=1 \
+  VK_DRIVER_FILES="$icd" VK_ICD_FILENAMES="$icd" unshare --net bash scripts/gpu_device.sh)
+echo "lavapipe run: $(($(date +%s) - started)) s; results in $out"
+! command -v cargo >/dev/null || env -i PATH=/usr/bin:/bin bash -c '! command -v cargo' ||
+  echo "warning: cargo is on /usr/bin:/bin, so the run did not prove it needs none" >&2
