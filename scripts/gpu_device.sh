@@ -19,7 +19,8 @@
 # scripts/gpu_figures.py turns the folder into the README's table (FLOP/s against the H200's
 # ≈ 790 TFLOP/s dense bf16 and the f32 matmul measured in the same run).
 #
-# ALLOW_SOFTWARE=1 accepts a software Vulkan driver (scripts/gpu_lavapipe.sh sets it).
+# ALLOW_SOFTWARE=1 accepts a software Vulkan driver, USE_CARRIED_VULKAN=1 uses the carried
+# loader even where the machine has one (scripts/gpu_lavapipe.sh sets both).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:?set OUT to the folder that receives the results}
@@ -39,8 +40,9 @@ unpack repro
 unpack model_bench
 repro=$work/repro
 
-# The Vulkan loader, from the carried .deb when the machine has none.
-if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
+# The Vulkan loader, from the carried .deb when the machine has none (or USE_CARRIED_VULKAN=1).
+if [ "${USE_CARRIED_VULKAN:-0}" = 1 ] ||
+  ! { ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null | grep -q 'libvulkan.so.1 '; then
   dpkg-deb -x "$bundle"/libvulkan1_*.deb "$work/vulkan" 2>/dev/null ||
     (cd "$work" && ar x "$OLDPWD/$bundle"/libvulkan1_*.deb && mkdir vulkan && tar -xf data.tar.* -C vulkan)
   export LD_LIBRARY_PATH="$work/vulkan/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -52,7 +54,7 @@ if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]; then
     if [ -f "$icd" ]; then export VK_DRIVER_FILES=$icd; break; fi
   done
 fi
-echo "{\"VK_DRIVER_FILES\": \"${VK_DRIVER_FILES:-${VK_ICD_FILENAMES:-}}\", \"host\": \"$(uname -srm)\", \"cpus\": $(nproc)}" > "$OUT/machine.json"
+echo "{\"VK_DRIVER_FILES\": \"${VK_DRIVER_FILES:-${VK_ICD_FILENAMES:-}}\", \"LD_LIBRARY_PATH\": \"${LD_LIBRARY_PATH:-}\", \"host\": \"$(uname -srm)\", \"cpus\": $(nproc)}" > "$OUT/machine.json"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$OUT/nvidia_smi.csv" 2>/dev/null || true
 
 # step NAME SECONDS COMMAND...: stdout to $OUT/NAME.json (adapters, parity, speed) or .txt,
@@ -100,10 +102,12 @@ REPRO_DEVICE=wgpu CRITERION_HOME="$OUT/criterion" step bench 120 "$work/model_be
   --warm-up-time 1 --measurement-time 3
 
 # (d) A few RL steps of every method (the quick profile: a tiny base model pretrained for 80
-# steps, then Base, SFT, RFT, SFT→RFT, R³ and UFT), on the GPU and on the CPU, compared.
+# steps, then Base, SFT, RFT, SFT→RFT, R³ and UFT), on the CPU and then on the GPU from the same
+# base model (pretrained on the CPU: the comparison is of the fine-tuning), compared.
+step quick_cpu 30 "$repro" run experiments/table1.toml --profile quick --results "$work/cpu" --quiet
+mkdir -p "$work/gpu" && cp -r "$work/cpu/base_models" "$work/gpu/"
 step quick_gpu 50 "$repro" run experiments/table1.toml --profile quick --set device=wgpu \
   --results "$work/gpu" --quiet
-step quick_cpu 30 "$repro" run experiments/table1.toml --profile quick --results "$work/cpu" --quiet
 step quick_diff 10 "$repro" diff "$work/gpu/table1-quick" "$work/cpu/table1-quick" \
   --ignore-param device --tolerance 1e-3
 for side in gpu cpu; do
