@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds what the GPU machine runs, here (it has no network and may have no cargo): repro and the
-# model benchmark with `--features vulkan` (wgpu pinned to Vulkan, CubeCL's SPIR-V compiler), in
+# Builds what the GPU machine runs, here (it has no network and may have no cargo): repro (and,
+# with WITH_BENCH=1, the model benchmark) with `--features vulkan` (wgpu pinned to Vulkan, CubeCL's SPIR-V compiler), in
 # their own target folder so the default build and CI are untouched, compressed into gpu_bundle/
 # with the Vulkan loader's .deb for a machine without one. Then scripts/gpu_device.sh runs there:
 #
-#   scripts/gpu_build.sh                 # ~45 min cold on 2 cores, ~1 min when nothing changed
+#   scripts/gpu_build.sh                 # 71 min cold on 2 busy cores (2026-12-03)
 #   scripts/gpu_lavapipe.sh              # the same bundle end to end on this CPU (lavapipe)
-#   device run: command "bash scripts/gpu_device.sh", carry ["gpu_bundle"], timeout_s 540
+#   device run: command "bash scripts/gpu_device.sh", carry ["gpu_bundle"], timeout_s 570
 #
 # Nothing here downloads except the .deb (Debian's archive, once); cargo reads crates.io only.
 set -euo pipefail
@@ -16,19 +16,27 @@ bundle=gpu_bundle
 mkdir -p "$bundle"
 
 started=$(date +%s)
-cargo build --release --features vulkan --bin repro
-bench=$(cargo bench --features vulkan --bench model --no-run --message-format=json 2>/dev/null |
+# WITH_BENCH=1 also builds the criterion model benchmark. It must be built in the same cargo
+# invocation as repro: on its own, `cargo bench --no-run` unifies the dev-dependencies' features
+# into the shared crates and recompiles much of the graph (half an hour more here).
+targets=(--bin repro)
+if [ "${WITH_BENCH:-0}" = 1 ]; then targets+=(--bench model); fi
+cargo build --release --features vulkan "${targets[@]}" --message-format=json-render-diagnostics |
   python3 -c 'import json, sys
 for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "model":
-        print(m["executable"])')
+        print(m["executable"])' > "$CARGO_TARGET_DIR/model_bench_path"
 echo "build: $(($(date +%s) - started)) s"
 
-for pair in "repro:$CARGO_TARGET_DIR/release/repro" "model_bench:$bench"; do
+binaries=("repro:$CARGO_TARGET_DIR/release/repro")
+if [ -s "$CARGO_TARGET_DIR/model_bench_path" ]; then
+  binaries+=("model_bench:$(cat "$CARGO_TARGET_DIR/model_bench_path")")
+fi
+for pair in "${binaries[@]}"; do
   name=${pair%%:*} path=${pair#*:}
   xz -T2 -6 -c "$path" > "$bundle/$name.xz"
-  echo "$name: $(stat -c %s "$path") bytes, xz $(stat -c %s "$bundle/$name.xz") bytes," \
+  echo "$name: $(stat -c %s "$path") bytes, xz -6 $(stat -c %s "$bundle/$name.xz") bytes," \
     "zstd -19 $(zstd -q -19 -T2 -c "$path" | wc -c) bytes"
 done
 
@@ -37,5 +45,5 @@ done
 if ! ls "$bundle"/libvulkan1_*.deb >/dev/null 2>&1; then
   (cd "$bundle" && apt-get download libvulkan1)
 fi
-(cd "$bundle" && sha256sum repro.xz model_bench.xz libvulkan1_*.deb > SHA256SUMS)
+(cd "$bundle" && sha256sum ./*.xz libvulkan1_*.deb > SHA256SUMS)
 du -sh "$bundle"

@@ -4,14 +4,16 @@
 # and base models of the working tree, and bash, coreutils and xz (or python3) on the machine.
 #
 # The device call (from this machine):
-#   run(command = "bash scripts/gpu_device.sh", carry = ["gpu_bundle"], timeout_s = 540)
+#   run(command = "bash scripts/gpu_device.sh", carry = ["gpu_bundle"], timeout_s = 570)
 # It ends within 8 minutes whatever happens: every step has its own time limit (the sum is
-# 470 s, unpacking aside), and a step that fails or runs over is recorded, not fatal. Results, all under $OUT:
+# 405 s without the benchmark, 465 s with it; unpacking aside), and a step that fails or runs
+# over is recorded, not fatal. Results, all under $OUT:
 #   adapters.jsonl     (a) the adapters wgpu sees; the script stops if only software ones
 #   parity_*.json      (b) logits, greedy tokens and log-probs against the CPU, three models
 #   speed_*.json       (c) forward tokens/s at fixed shapes (repro model speed)
-#   criterion/         (c) the model benchmark's estimates (forward, generation with the KV
-#                          cache at batch 1/16/64, train step; tiny-1m…16m and Qwen2.5-0.5B)
+#   generate_*.txt     (c) generation tokens/s, batch 64 × 64 tokens with the KV cache
+#   criterion/         (c) when the bundle has the model benchmark (WITH_BENCH=1): forward,
+#                          generation at batch 1/16/64, train step; tiny-1m…16m, Qwen2.5-0.5B
 #   quick_gpu/, quick_cpu/, quick_diff.txt
 #                      (d) every method of the quick profile on the GPU and on the CPU, and
 #                          `repro diff --ignore-param device --tolerance 1e-3` between them
@@ -37,7 +39,7 @@ unpack() { # $1 = name in the bundle
   chmod +x "$work/$1"
 }
 unpack repro
-unpack model_bench
+if [ -f "$bundle/model_bench.xz" ]; then unpack model_bench; fi
 repro=$work/repro
 
 # The Vulkan loader, from the carried .deb when the machine has none (or USE_CARRIED_VULKAN=1).
@@ -85,21 +87,27 @@ software=()
 if [ "${ALLOW_SOFTWARE:-0}" = 1 ]; then software=(--allow-software); fi
 
 # (b) Parity with the CPU, whose agreement with transformers the committed fixtures pin.
-step parity_qwen2 40 "$repro" model parity --device wgpu "${software[@]}" --model tests/fixtures/parity/qwen2
-step parity_llama 40 "$repro" model parity --device wgpu "${software[@]}" --model tests/fixtures/parity/llama
-step parity_tiny_500k 40 "$repro" model parity --device wgpu "${software[@]}" \
+step parity_qwen2 30 "$repro" model parity --device wgpu "${software[@]}" --model tests/fixtures/parity/qwen2
+step parity_llama 30 "$repro" model parity --device wgpu "${software[@]}" --model tests/fixtures/parity/llama
+step parity_tiny_500k 30 "$repro" model parity --device wgpu "${software[@]}" \
   --model results/base_models/tiny-500k-2b48b23a
 
 # (c) Speed: forward at fixed shapes, then the benchmark (random weights, fixed tokens).
 step init_tiny-16m 10 "$repro" model init --preset tiny-16m \
   --tokenizer tests/fixtures/parity/qwen2/tokenizer.json -o "$work/tiny-16m"
-step init_qwen2.5-0.5b 30 "$repro" model init --preset qwen2.5-0.5b \
+step init_qwen2.5-0.5b 45 "$repro" model init --preset qwen2.5-0.5b \
   --tokenizer tests/fixtures/parity/qwen2/tokenizer.json -o "$work/qwen2.5-0.5b"
 step speed_tiny-16m 30 "$repro" model speed --device wgpu --model "$work/tiny-16m" --batch 64 --len 256
 step speed_qwen2.5-0.5b 40 "$repro" model speed --device wgpu --model "$work/qwen2.5-0.5b" --batch 8 --len 512
-rm -rf "$work/qwen2.5-0.5b"
-REPRO_DEVICE=wgpu CRITERION_HOME="$OUT/criterion" step bench 120 "$work/model_bench" --bench \
-  --warm-up-time 1 --measurement-time 3
+# Generation at batch 64 with the KV cache (random weights, T = 1: rows rarely stop early).
+step generate_tiny-16m 30 "$repro" generate --device wgpu --model "$work/tiny-16m" --prompt "3 7 25" \
+  --n 64 --temperature 1 --max-new-tokens 64
+step generate_qwen2.5-0.5b 40 "$repro" generate --device wgpu --model "$work/qwen2.5-0.5b" \
+  --prompt "3 7 25" --n 64 --temperature 1 --max-new-tokens 64
+if [ -x "$work/model_bench" ]; then
+  REPRO_DEVICE=wgpu CRITERION_HOME="$OUT/criterion" step bench 60 "$work/model_bench" --bench \
+    --warm-up-time 1 --measurement-time 3
+fi
 
 # (d) A few RL steps of every method (the quick profile: a tiny base model pretrained for 80
 # steps, then Base, SFT, RFT, SFT→RFT, R³ and UFT), on the CPU and then on the GPU from the same
@@ -108,6 +116,7 @@ step quick_cpu 30 "$repro" run experiments/table1.toml --profile quick --results
 mkdir -p "$work/gpu" && cp -r "$work/cpu/base_models" "$work/gpu/"
 step quick_gpu 50 "$repro" run experiments/table1.toml --profile quick --set device=wgpu \
   --results "$work/gpu" --quiet
+rm -rf "$work/qwen2.5-0.5b"
 step quick_diff 10 "$repro" diff "$work/gpu/table1-quick" "$work/cpu/table1-quick" \
   --ignore-param device --tolerance 1e-3
 for side in gpu cpu; do
