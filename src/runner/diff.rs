@@ -5,7 +5,7 @@
 //! row (seed, step, metric) is compared bit for bit, except wall-clock measurements, and every
 //! file under `models/` (final weights, tokenizers, evaluated completions) byte for byte.
 //!
-//! Across backends (`--ignore-param device --tolerance 1e-4`) the same study cannot agree bit
+//! Across backends (`--ignore-param device --tolerance 1e-3`) the same study cannot agree bit
 //! for bit: cells are matched by their configuration without the ignored parameters, values
 //! agree within the tolerance, and weight files are not compared.
 
