@@ -49,11 +49,9 @@ const PROMPT_LENGTHS: [usize; 4] = [24, 17, 11, 6];
 
 /// Runs the comparison; returns its JSON line and whether every check held.
 pub fn parity_command(args: &ParityArgs) -> Result<(String, bool)> {
-    let adapters = match args.device {
-        DeviceKind::Wgpu => gpu_adapters()?,
-        _ => Vec::new(),
-    };
+    let mut adapters = Vec::new();
     if args.device == DeviceKind::Wgpu {
+        adapters = gpu_adapters()?;
         if adapters.is_empty() {
             bail!(
                 "wgpu found no adapter: is libvulkan.so.1 installed, and does VK_DRIVER_FILES name \
