@@ -410,6 +410,55 @@ fn a_fine_tune_experiment_runs_every_stage_from_one_file() {
     }
 }
 
+/// `--jobs 2` gives each cell a rayon pool of its own (half the threads); the numbers and the
+/// models must be those of one cell at a time on the whole pool.
+#[test]
+fn cells_run_side_by_side_on_their_own_threads_give_the_numbers_of_one_at_a_time() {
+    let dir = crate::scratch("fine-tune-jobs");
+    let file = write_fine_tune(&dir, "[sweep]\nmethod = [\"sft\", \"uft\"]\n");
+    let run = |jobs: &str| {
+        let results = dir.join(format!("jobs{jobs}"));
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_repro"))
+            .env("RAYON_NUM_THREADS", "2")
+            .args(["run", file.to_str().unwrap(), "--results"])
+            .arg(&results)
+            .args(["--jobs", jobs, "--quiet"])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let summary = std::fs::read_dir(results.join("ft"))
+            .unwrap()
+            .map(|cell| cell.unwrap().path().join("summary.toml"))
+            .find(|path| path.is_file())
+            .expect("a cell summary");
+        let threads = if jobs == "1" { 2 } else { 1 };
+        assert!(
+            std::fs::read_to_string(&summary)
+                .unwrap()
+                .contains(&format!("threads = {threads}")),
+            "{} should record {threads} thread(s)",
+            summary.display()
+        );
+        results.join("ft")
+    };
+    let (one_at_a_time, side_by_side) = (run("1"), run("2"));
+    let diff = crate::repro([
+        std::ffi::OsStr::new("diff"),
+        one_at_a_time.as_os_str(),
+        side_by_side.as_os_str(),
+    ]);
+    let stdout = String::from_utf8_lossy(&diff.stdout);
+    assert!(diff.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("2 cells compared") && stdout.contains("identical"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn one_rollout_and_a_zero_limit_are_rejected_before_a_run() {
     let dir = crate::scratch("fine-tune-check-rollouts");

@@ -7,10 +7,12 @@
 //! - `record`     — `experiment.toml`: file, profile, overrides and tolerance of the results
 //! - `diff`       — two results folders compared row by row and file by file (`repro diff`)
 //! - `integrity`  — the SHA-256 of every file a cell wrote, checked before it is skipped
+//! - `pool`       — the threads each cell computes with when several run at once
 //! - `verify`     — `repro verify`: every damaged file of a results folder
 
 pub mod diff;
 pub mod integrity;
+mod pool;
 pub mod provenance;
 pub mod record;
 pub mod summary;
@@ -138,55 +140,65 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
 
     let next = AtomicUsize::new(0);
     let outcome = Mutex::new((0usize, 0usize, 0usize, Vec::<String>::new()));
+    let workers = opts.jobs.max(1).min(pending.len().max(1));
+    let pools = pool::per_worker(workers)?;
     std::thread::scope(|scope| {
-        for _ in 0..opts.jobs.max(1).min(pending.len().max(1)) {
+        for pool in &pools {
             scope.spawn(|| {
-                let bar = multi.insert_before(&sweep, ProgressBar::new(1000));
-                bar.set_style(
-                    ProgressStyle::with_template("  {msg:40!} {bar:30} {percent:>3}%")
-                        .expect("valid template"),
-                );
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some((cell, dir, hash)) = pending.get(i) else {
-                        break;
+                pool.run(|| {
+                    // The threads this worker's cells compute with.
+                    let cell_provenance = Provenance {
+                        threads: rayon::current_num_threads(),
+                        ..provenance.clone()
                     };
-                    bar.set_message(cell.label());
-                    bar.set_position(0);
-                    let result = run_cell(exp, cell, dir, hash, opts.force, &provenance, &|f| {
-                        bar.set_position((f * 1000.0) as u64)
-                    });
-                    let mut out = outcome.lock().expect("no panics while holding the lock");
-                    match result {
-                        Ok(CellOutcome::Ran { seconds, line }) => {
-                            out.0 += 1;
-                            say(format!(
-                                "done {} [{}] {seconds:.1}s: {line}",
-                                cell.label(),
-                                cell.id
-                            ));
+                    let bar = multi.insert_before(&sweep, ProgressBar::new(1000));
+                    bar.set_style(
+                        ProgressStyle::with_template("  {msg:40!} {bar:30} {percent:>3}%")
+                            .expect("valid template"),
+                    );
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        let Some((cell, dir, hash)) = pending.get(i) else {
+                            break;
+                        };
+                        bar.set_message(cell.label());
+                        bar.set_position(0);
+                        let result =
+                            run_cell(exp, cell, dir, hash, opts.force, &cell_provenance, &|f| {
+                                bar.set_position((f * 1000.0) as u64)
+                            });
+                        let mut out = outcome.lock().expect("no panics while holding the lock");
+                        match result {
+                            Ok(CellOutcome::Ran { seconds, line }) => {
+                                out.0 += 1;
+                                say(format!(
+                                    "done {} [{}] {seconds:.1}s: {line}",
+                                    cell.label(),
+                                    cell.id
+                                ));
+                            }
+                            Ok(CellOutcome::CompletedElsewhere) => {
+                                out.2 += 1;
+                                say(format!(
+                                    "skip {} [{}]: completed by another process meanwhile",
+                                    cell.label(),
+                                    cell.id
+                                ));
+                            }
+                            Ok(CellOutcome::Busy) => {
+                                out.1 += 1;
+                                say(format!(
+                                    "busy {} [{}]: another process holds its lock, left to it",
+                                    cell.label(),
+                                    cell.id
+                                ));
+                            }
+                            Err(e) => out.3.push(format!("{} [{}]: {e:#}", cell.label(), cell.id)),
                         }
-                        Ok(CellOutcome::CompletedElsewhere) => {
-                            out.2 += 1;
-                            say(format!(
-                                "skip {} [{}]: completed by another process meanwhile",
-                                cell.label(),
-                                cell.id
-                            ));
-                        }
-                        Ok(CellOutcome::Busy) => {
-                            out.1 += 1;
-                            say(format!(
-                                "busy {} [{}]: another process holds its lock, left to it",
-                                cell.label(),
-                                cell.id
-                            ));
-                        }
-                        Err(e) => out.3.push(format!("{} [{}]: {e:#}", cell.label(), cell.id)),
+                        sweep.inc(1);
                     }
-                    sweep.inc(1);
-                }
-                bar.finish_and_clear();
+                    bar.finish_and_clear();
+                })
             });
         }
     });

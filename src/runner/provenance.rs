@@ -14,6 +14,8 @@ pub struct Provenance {
     pub git_dirty: bool,
     pub hostname: String,
     pub cpu_model: String,
+    /// The threads the cell's kernels ran on: the cores, or its own share of them when
+    /// `repro run --jobs N` runs N cells at once.
     pub threads: usize,
 }
 
