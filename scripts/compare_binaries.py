@@ -1,12 +1,13 @@
 """Two builds of repro on the same work, interleaved: the per-step time of the CPU study's RL and
 SFT steps (benches/study_step.toml), for measuring a change before and after.
 
-    python3 scripts/compare_binaries.py BEFORE AFTER [--rounds 3] [--set param=value ...]
+    python3 scripts/compare_binaries.py BEFORE AFTER [--rounds 3] [--jobs 1] [--set param=value ...]
 
 Each round runs BEFORE, AFTER, and AFTER with the `--set` changes (if any), every cell from
 scratch (`--force`), into folders under --work whose base_models link to results/base_models.
 Prints the medians of the per-step `seconds` (RL) and `sft_seconds` (SFT) rows, the first step of
-each cell left out as warm-up, and the ratios. Needs pyarrow.
+each cell left out as warm-up, and the ratios; with `--jobs N` the three cells run N at a time,
+as `repro run --jobs N` runs the study. Needs pyarrow.
 """
 
 import argparse
@@ -39,6 +40,7 @@ def main():
     parser.add_argument("before")
     parser.add_argument("after")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=1, help="cells run at once (repro run --jobs)")
     parser.add_argument("--set", action="append", default=[], help="a third variant: AFTER with these")
     parser.add_argument("--work", default="/tmp/repro-compare-binaries")
     args = parser.parse_args()
@@ -55,7 +57,7 @@ def main():
                 (results / "base_models").symlink_to(ROOT / "results" / "base_models")
             started = time.perf_counter()
             subprocess.run([binary, "run", EXPERIMENT, "--results", results, "--force", "-q",
-                            *extra], check=True)
+                            "--jobs", str(args.jobs), *extra], check=True)
             times[name]["wall"].append(time.perf_counter() - started)
             for method, values in per_step_seconds(results).items():
                 times[name].setdefault(method, []).extend(values)

@@ -47,7 +47,9 @@ fn model(tokenizer: &Tokenizer, device: &Device) -> Transformer {
 
 fn parameters(model: &Transformer) -> Vec<(String, HostTensor)> {
     let mut out = Vec::new();
-    model.visit_named(&mut |name, tensor| out.push((name, tensor)));
+    model
+        .visit_named(&mut |name, tensor| out.push((name, tensor)))
+        .unwrap();
     out
 }
 

@@ -19,11 +19,18 @@ pub fn load(dir: &Path, device: &Device) -> Result<Transformer> {
     let model = Transformer::build(&config, &mut weights, device)
         .with_context(|| format!("cannot load the model in {}", dir.display()))?;
     let mut bad = None;
-    model.visit_named(&mut |name, tensor| {
-        if bad.is_none() && tensor.data.iter().any(|v| !v.is_finite()) {
-            bad = Some(name);
-        }
-    });
+    model
+        .visit_named(&mut |name, tensor| {
+            if bad.is_none() && tensor.data.iter().any(|v| !v.is_finite()) {
+                bad = Some(name);
+            }
+        })
+        .with_context(|| {
+            format!(
+                "cannot check the weights of {} loaded on {device:?}",
+                dir.display()
+            )
+        })?;
     if let Some(name) = bad {
         anyhow::bail!(
             "tensor {name} of {} holds NaN or infinite values: the weights are damaged",
@@ -132,7 +139,9 @@ pub fn copy_companions(from: &Path, to: &Path) -> Result<()> {
 pub fn save(model: &Transformer, dir: &Path, dtype: SaveDtype) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut tensors: Vec<(String, HostTensor)> = Vec::new();
-    model.visit_named(&mut |name, tensor| tensors.push((name, tensor)));
+    model
+        .visit_named(&mut |name, tensor| tensors.push((name, tensor)))
+        .with_context(|| format!("cannot save the model to {}", dir.display()))?;
     write_safetensors(&dir.join("model.safetensors"), &tensors, dtype)?;
     crate::store::write_text(&dir.join("config.json"), &model.config().to_hf_json())
 }

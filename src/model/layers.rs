@@ -7,7 +7,7 @@
 //! ```
 //! (`transformers.models.qwen2.modeling_qwen2.Qwen2DecoderLayer`).
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use burn::module::Module;
 use burn::nn::{Linear, RmsNorm};
 use burn::tensor::activation::silu;
@@ -102,16 +102,17 @@ impl DecoderLayer {
     }
 
     /// Every parameter under its Hugging Face name, in Hugging Face layout.
-    pub fn visit_named(&self, prefix: &str, visit: &mut dyn FnMut(String, HostTensor)) {
+    pub fn visit_named(
+        &self,
+        prefix: &str,
+        visit: &mut dyn FnMut(String, HostTensor),
+    ) -> Result<()> {
         let attn = &self.self_attn;
         for (name, norm) in [
             ("input_layernorm", &self.input_layernorm),
             ("post_attention_layernorm", &self.post_attention_layernorm),
         ] {
-            visit(
-                format!("{prefix}.{name}.weight"),
-                HostTensor::of(norm.gamma.val()),
-            );
+            visit_tensor(format!("{prefix}.{name}.weight"), norm.gamma.val(), visit)?;
         }
         for (name, linear) in [
             ("self_attn.q_proj", &attn.q_proj),
@@ -122,20 +123,37 @@ impl DecoderLayer {
             ("mlp.up_proj", &self.mlp.up_proj),
             ("mlp.down_proj", &self.mlp.down_proj),
         ] {
-            visit_linear(&format!("{prefix}.{name}"), linear, visit);
+            visit_linear(&format!("{prefix}.{name}"), linear, visit)?;
         }
+        Ok(())
     }
 }
 
+/// A parameter read back to the host under its Hugging Face name; a failed read names it.
+pub fn visit_tensor<const D: usize>(
+    name: String,
+    tensor: Tensor<D>,
+    visit: &mut dyn FnMut(String, HostTensor),
+) -> Result<()> {
+    let host = HostTensor::of(tensor).with_context(|| format!("cannot read tensor {name}"))?;
+    visit(name, host);
+    Ok(())
+}
+
 /// A linear layer's weight (back in `[out, in]` layout) and bias under Hugging Face names.
-pub fn visit_linear(name: &str, linear: &Linear, visit: &mut dyn FnMut(String, HostTensor)) {
-    visit(
-        format!("{name}.weight"),
-        HostTensor::linear_weight(linear.weight.val()),
-    );
+pub fn visit_linear(
+    name: &str,
+    linear: &Linear,
+    visit: &mut dyn FnMut(String, HostTensor),
+) -> Result<()> {
+    let weight = format!("{name}.weight");
+    let host = HostTensor::linear_weight(linear.weight.val())
+        .with_context(|| format!("cannot read tensor {weight}"))?;
+    visit(weight, host);
     if let Some(bias) = &linear.bias {
-        visit(format!("{name}.bias"), HostTensor::of(bias.val()));
+        visit_tensor(format!("{name}.bias"), bias.val(), visit)?;
     }
+    Ok(())
 }
 
 impl Attention {

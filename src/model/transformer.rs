@@ -10,7 +10,7 @@ use burn::tensor::{Device, Tensor};
 use super::batch::Inputs;
 use super::cache::KvCache;
 use super::config::ModelConfig;
-use super::layers::{DecoderLayer, visit_linear};
+use super::layers::{DecoderLayer, visit_linear, visit_tensor};
 use super::rope::Rope;
 use super::weights::{Builder, HostTensor, WeightSource};
 
@@ -108,20 +108,20 @@ impl Transformer {
     }
 
     /// Every parameter under its Hugging Face name and in Hugging Face layout, on the host.
-    pub fn visit_named(&self, visit: &mut dyn FnMut(String, HostTensor)) {
-        visit(
+    /// Fails, naming the tensor, where the device cannot hand a parameter back.
+    pub fn visit_named(&self, visit: &mut dyn FnMut(String, HostTensor)) -> Result<()> {
+        visit_tensor(
             "model.embed_tokens.weight".into(),
-            HostTensor::of(self.embed_tokens.val()),
-        );
+            self.embed_tokens.val(),
+            visit,
+        )?;
         for (i, layer) in self.layers.iter().enumerate() {
-            layer.visit_named(&format!("model.layers.{i}"), visit);
+            layer.visit_named(&format!("model.layers.{i}"), visit)?;
         }
-        visit(
-            "model.norm.weight".into(),
-            HostTensor::of(self.norm.gamma.val()),
-        );
+        visit_tensor("model.norm.weight".into(), self.norm.gamma.val(), visit)?;
         if let Some(head) = &self.lm_head {
-            visit_linear("lm_head", head, visit);
+            visit_linear("lm_head", head, visit)?;
         }
+        Ok(())
     }
 }

@@ -24,29 +24,31 @@ pub struct HostTensor {
 }
 
 impl HostTensor {
-    /// Any float tensor, as it is laid out.
-    pub fn of<const D: usize>(tensor: Tensor<D>) -> Self {
+    /// Any float tensor, as it is laid out, read back from its device.
+    pub fn of<const D: usize>(tensor: Tensor<D>) -> Result<Self> {
         let shape = tensor.dims().to_vec();
-        HostTensor {
+        Ok(HostTensor {
             shape,
-            data: to_f32_vec(tensor),
-        }
+            data: to_f32_vec(tensor)?,
+        })
     }
 
     /// A burn `[in, out]` linear weight as Hugging Face's `[out, in]`.
-    pub fn linear_weight(tensor: Tensor<2>) -> Self {
+    pub fn linear_weight(tensor: Tensor<2>) -> Result<Self> {
         let [d_in, d_out] = tensor.dims();
-        HostTensor {
+        Ok(HostTensor {
             shape: vec![d_out, d_in],
-            data: transpose(&to_f32_vec(tensor), d_in, d_out),
-        }
+            data: transpose(&to_f32_vec(tensor)?, d_in, d_out),
+        })
     }
 }
 
-fn to_f32_vec<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+/// A tensor's values on the host. Reading back can fail on a GPU (a driver fault, a lost
+/// device): that is an error for the caller to name, not a panic.
+fn to_f32_vec<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
     tensor
         .try_into_vec_as::<f32>()
-        .expect("a float tensor reads back as f32")
+        .map_err(|e| anyhow::anyhow!("the device could not hand the tensor back: {e:?}"))
 }
 
 /// `[rows, cols]` row-major → `[cols, rows]` row-major.

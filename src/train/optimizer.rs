@@ -101,8 +101,12 @@ impl AdamW {
             },
         )];
         for (name, (m, v)) in &self.moments {
-            tensors.push((format!("{name}.m"), HostTensor::of(m.clone())));
-            tensors.push((format!("{name}.v"), HostTensor::of(v.clone())));
+            for (moment, tensor) in [("m", m), ("v", v)] {
+                let key = format!("{name}.{moment}");
+                let host = HostTensor::of(tensor.clone())
+                    .with_context(|| format!("cannot save optimizer moment {key}"))?;
+                tensors.push((key, host));
+            }
         }
         write_safetensors(path, &tensors, SaveDtype::F32)
     }

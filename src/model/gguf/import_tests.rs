@@ -147,21 +147,23 @@ fn model_and_gguf_with(
     let device = DeviceKind::Cpu.device().unwrap();
     let model = Transformer::build(config, &mut RandomInit::new(7), &device).unwrap();
     let mut tensors = Vec::new();
-    model.visit_named(&mut |name, tensor| {
-        let (rows, row_len) = (tensor.shape[0], tensor.shape.iter().skip(1).product());
-        let data = if name.contains("q_proj") {
-            converter_permute(&tensor.data, rows, row_len, config.num_heads)
-        } else if name.contains("k_proj") {
-            converter_permute(&tensor.data, rows, row_len, config.num_kv_heads)
-        } else {
-            tensor.data.clone()
-        };
-        let dims: Vec<u64> = tensor.shape.iter().rev().map(|&d| d as u64).collect();
-        let gguf = gguf_name(&name);
-        if skip != Some(gguf.as_str()) {
-            tensors.push(TestTensor::f32(&gguf, &dims, &data));
-        }
-    });
+    model
+        .visit_named(&mut |name, tensor| {
+            let (rows, row_len) = (tensor.shape[0], tensor.shape.iter().skip(1).product());
+            let data = if name.contains("q_proj") {
+                converter_permute(&tensor.data, rows, row_len, config.num_heads)
+            } else if name.contains("k_proj") {
+                converter_permute(&tensor.data, rows, row_len, config.num_kv_heads)
+            } else {
+                tensor.data.clone()
+            };
+            let dims: Vec<u64> = tensor.shape.iter().rev().map(|&d| d as u64).collect();
+            let gguf = gguf_name(&name);
+            if skip != Some(gguf.as_str()) {
+                tensors.push(TestTensor::f32(&gguf, &dims, &data));
+            }
+        })
+        .unwrap();
     (model, gguf_bytes(metadata, &tensors, 32))
 }
 
