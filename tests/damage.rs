@@ -51,7 +51,7 @@ fn bit_flips_in_results_never_panic_and_run_heals_them_to_the_same_bytes() {
     let (dir, file, results) = small_results("damage-results");
     let cell = cell_dir(&results, &file);
     let pristine = dir.join("pristine");
-    copy_dir(&results, &pristine);
+    crate::copy_dir(&results, &pristine);
     let verified = crate::repro(["verify", results.to_str().unwrap()]);
     assert!(verified.status.success(), "{}", stderr(&verified));
 
@@ -122,19 +122,6 @@ fn stdout_and_err(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(out))
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn damaged_model_folders_give_errors_that_name_the_file() {
     let (dir, file, results) = small_results("damage-model");
@@ -157,7 +144,7 @@ fn damaged_model_folders_give_errors_that_name_the_file() {
     // Bit flips anywhere in each file of the folder: an error or a run, never a panic.
     for name in ["config.json", "tokenizer.json", "model.safetensors"] {
         let broken = dir.join(format!("broken-{name}"));
-        copy_dir(&model, &broken);
+        crate::copy_dir(&model, &broken);
         let path = broken.join(name);
         let size = std::fs::metadata(&path).unwrap().len() as usize;
         for (k, offset) in (0..size).step_by(size / 12 + 1).enumerate() {
@@ -169,7 +156,7 @@ fn damaged_model_folders_give_errors_that_name_the_file() {
 
     // NaN weights are refused, naming the tensor.
     let nan = dir.join("nan");
-    copy_dir(&model, &nan);
+    crate::copy_dir(&model, &nan);
     let weights = nan.join("model.safetensors");
     let mut bytes = std::fs::read(&weights).unwrap();
     let header = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
@@ -186,7 +173,7 @@ fn damaged_model_folders_give_errors_that_name_the_file() {
 
     // A tokenizer with more tokens than the model's embedding has rows.
     let mismatched = dir.join("mismatched");
-    copy_dir(&model, &mismatched);
+    crate::copy_dir(&model, &mismatched);
     let config = mismatched.join("config.json");
     let text = std::fs::read_to_string(&config).unwrap();
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -110,7 +110,7 @@ fn a_base_model_is_pretrained_once_and_a_rerun_reproduces_every_number() {
     assert!(report.files_compared >= 2 * 4, "{}", report.describe());
     // One changed byte in a final model is found.
     let tampered = dir.join("tampered");
-    copy_dir(&second.join("study"), &tampered);
+    crate::copy_dir(&second.join("study"), &tampered);
     let weights_file = std::fs::read_dir(&tampered)
         .unwrap()
         .map(|e| e.unwrap().path().join("models/seed-0/model.safetensors"))
@@ -133,20 +133,6 @@ fn a_base_model_is_pretrained_once_and_a_rerun_reproduces_every_number() {
         .unwrap()
     };
     assert_eq!(weights(&first), weights(&second));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        match path.is_dir() {
-            true => copy_dir(&path, &target),
-            false => {
-                std::fs::copy(&path, &target).unwrap();
-            }
-        }
-    }
 }
 
 /// The default study's base models are committed, so that its first run does not pretrain

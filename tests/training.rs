@@ -461,6 +461,78 @@ fn cells_run_side_by_side_on_their_own_threads_give_the_numbers_of_one_at_a_time
     );
 }
 
+/// SFT→RFT starts from the end state of the SFT cell's SFT stage instead of computing it again
+/// (its wall-clock rows are then the SFT cell's), and gets the numbers it computes under
+/// `--force`, which computes every stage again.
+#[test]
+fn sft_rft_takes_the_sft_cells_stage_and_gets_the_numbers_it_would_compute() {
+    let dir = crate::scratch("fine-tune-shared-sft-stage");
+    let file = write_fine_tune(&dir, "[sweep]\nmethod = [\"sft\", \"sft_rft\"]\n");
+    let (results, reused) = (dir.join("results"), dir.join("reused"));
+    let output = crate::run_quiet(&file, &results);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let experiment = repro::experiment::Experiment::from_file(&file).unwrap();
+    let rows = |method: &str| {
+        let cell = experiment
+            .cells
+            .iter()
+            .find(|c| c.get("method").as_str() == method)
+            .unwrap();
+        let path = repro::store::CellDir::new(&results, "ft", &cell.id).metrics();
+        repro::metrics::read_cell_metrics(&path).unwrap().rows
+    };
+    let series = |rows: &[repro::metrics::SeedRow], metric: &str| -> Vec<(u64, f64)> {
+        rows.iter()
+            .filter(|r| r.metric == metric)
+            .map(|r| (r.step, r.value))
+            .collect()
+    };
+    let (sft, sft_rft) = (rows("sft"), rows("sft_rft"));
+    let seconds = series(&sft, "sft_seconds");
+    assert_eq!(seconds.len(), 2, "two SFT steps");
+    assert_eq!(
+        seconds,
+        series(&sft_rft, "sft_seconds"),
+        "the stage was taken, not computed"
+    );
+    assert_eq!(
+        series(&sft, "annotation_tokens"),
+        series(&sft_rft, "sft_annotation_tokens")
+    );
+    assert!(series(&sft, "sft_annotation_tokens").is_empty());
+
+    crate::copy_dir(&results, &reused);
+    let output = crate::repro([
+        std::ffi::OsStr::new("run"),
+        file.as_os_str(),
+        "--results".as_ref(),
+        results.as_os_str(),
+        "--force".as_ref(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(output.status.success());
+    assert_ne!(
+        series(&rows("sft_rft"), "sft_seconds"),
+        series(&rows("sft"), "sft_seconds"),
+        "--force computes the stage again"
+    );
+    let diff = crate::repro([
+        std::ffi::OsStr::new("diff"),
+        reused.join("ft").as_os_str(),
+        results.join("ft").as_os_str(),
+    ]);
+    let stdout = String::from_utf8_lossy(&diff.stdout);
+    assert!(diff.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("2 cells compared") && stdout.contains("identical"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn one_rollout_and_a_zero_limit_are_rejected_before_a_run() {
     let dir = crate::scratch("fine-tune-check-rollouts");

@@ -108,6 +108,12 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
         }
     }
 
+    // The longest cells first, so that with several workers none is left running alone at the
+    // end (the sort is stable: equal estimates keep the file's order).
+    pending.sort_by(|(a, _, _), (b, _, _)| {
+        estimated_work(exp.kind, b).total_cmp(&estimated_work(exp.kind, a))
+    });
+
     let multi = MultiProgress::with_draw_target(if opts.quiet {
         ProgressDrawTarget::hidden()
     } else {
@@ -283,7 +289,7 @@ fn run_cell(
                     std::fs::remove_dir_all(&work)
                         .with_context(|| format!("cannot clear {}", work.display()))?;
                 }
-                let rows = match run_seed(exp.kind, cell, seed, dir, &mut report) {
+                let rows = match run_seed(exp.kind, cell, seed, dir, force, &mut report) {
                     Ok(rows) => rows,
                     Err(error) => {
                         summary.status = Status::Failed;
@@ -335,6 +341,7 @@ fn run_seed(
     cell: &Cell,
     seed: u64,
     dir: &CellDir,
+    force: bool,
     progress: &mut dyn FnMut(f64),
 ) -> Result<Vec<SeedRow>> {
     match kind {
@@ -344,8 +351,26 @@ fn run_seed(
                 work: dir.seed_work(seed),
                 model: dir.seed_model(seed),
                 base_models: dir.base_models(),
+                sft_stage: crate::train::sft_stage::SharedStage::of(
+                    dir.root
+                        .parent()
+                        .expect("a cell folder is inside its experiment's"),
+                    cell,
+                    seed,
+                    !force,
+                ),
             };
             crate::train::run::run_seed(cell, seed, &dirs, progress)
+        }
+    }
+}
+
+/// A cell's rough cost, to order the pending cells; the same for every tree-search cell.
+fn estimated_work(kind: ExperimentKind, cell: &Cell) -> f64 {
+    match kind {
+        ExperimentKind::TreeSearch => 0.0,
+        ExperimentKind::FineTune => {
+            crate::train::config::FineTuneConfig::from_cell(cell, 0).estimated_work()
         }
     }
 }

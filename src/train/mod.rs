@@ -9,6 +9,7 @@
 //! - `optimizer` — AdamW with PyTorch's global-norm clipping, state keyed by parameter path
 //! - `rl` — one GRPO/UFT step, read top to bottom
 //! - `sft` — one SFT step and the cosine-with-warmup learning rate
+//! - `sft_stage` — the SFT stage that SFT and SFT→RFT share, computed once
 //! - `commands` — `repro eval`
 //! - `eval` — greedy pass@1 with the official rewards
 //! - `first_success` — rollouts until each training problem's first correct answer
@@ -30,3 +31,4 @@ pub mod probe_command;
 pub mod rl;
 pub mod run;
 pub mod sft;
+pub mod sft_stage;

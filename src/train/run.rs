@@ -22,6 +22,7 @@ use super::first_success::FirstSuccess;
 use super::optimizer::AdamW;
 use super::rl::{RlState, StepMetrics, rl_step};
 use super::sft::sft_step;
+use super::sft_stage::{SFT_ANNOTATION_TOKENS, SharedStage};
 use super::{benchmarks, pretrain};
 use crate::experiment::Cell;
 use crate::metrics::SeedRow;
@@ -76,6 +77,8 @@ pub struct SeedDirs {
     pub model: PathBuf,
     /// The cache of pretrained tiny base models, shared by the results root.
     pub base_models: PathBuf,
+    /// The end state of this seed's SFT stage, shared with the experiment's other cells.
+    pub sft_stage: SharedStage,
 }
 
 pub fn run_seed(
@@ -179,7 +182,20 @@ pub fn run_seed(
             config.rl.optimizer
         }
     };
-    let resumed = checkpoint::load_latest(&dirs.work, &device, &plain, optimizer_config)?;
+    // SFT→RFT numbers its RL steps from 1 again; the SFT stage's rows keep an `sft_` name.
+    let annotation_name = if config.runs_rl() {
+        SFT_ANNOTATION_TOKENS
+    } else {
+        metric::ANNOTATION_TOKENS
+    };
+    let mut resumed = checkpoint::load_latest(&dirs.work, &device, &plain, optimizer_config)?;
+    // A seed that has not started may take its SFT stage from a cell that has finished it.
+    let shared_sft_stage = resumed.is_none() && config.runs_sft() && {
+        resumed = dirs
+            .sft_stage
+            .load(&device, &plain, optimizer_config, annotation_name);
+        resumed.is_some()
+    };
     let (mut position, mut model, mut reference, mut optimizer) = match resumed {
         Some(r) => (r.position, r.model, r.reference, Some(r.optimizer)),
         None => {
@@ -210,12 +226,6 @@ pub fn run_seed(
         let mut sft_optimizer = optimizer
             .take()
             .unwrap_or_else(|| AdamW::new(config.sft.optimizer));
-        // SFT→RFT numbers its RL steps from 1 again; the SFT stage's rows keep an `sft_` name.
-        let annotation_name = if config.runs_rl() {
-            "sft_annotation_tokens"
-        } else {
-            metric::ANNOTATION_TOKENS
-        };
         for step in position.step..sft_steps {
             let m = sft_step(
                 &mut model,
@@ -242,6 +252,9 @@ pub fn run_seed(
                 checkpoint::save(&dirs.work, &position, &model, None, &sft_optimizer)?;
             }
             progress(m.step as f64 / total_work);
+        }
+        if !shared_sft_stage {
+            dirs.sft_stage.save(&position, &model, &sft_optimizer)?;
         }
         // The SFT model's accuracy, at step 0 of the RL stage for SFT→RFT (as Figures 2/7/8 draw it).
         let step = if config.runs_rl() { 0 } else { sft_steps };
