@@ -22,16 +22,25 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENT = ROOT / "benches" / "study_step.toml"
 
 
+# An RL step's phases (rows written since 2026-12-03; an older build has none).
+PHASES = ["generation_seconds", "scoring_seconds", "update_seconds"]
+
+
 def per_step_seconds(results):
-    """{"rft" | "uft" | "sft": [seconds per step after the first]} from every cell's metrics."""
+    """{"rft" | "uft" | "sft" | "rft generation" | …: [seconds per step after the first]} from
+    every cell's metrics."""
     out = {}
     for metrics in Path(results).glob("study_step*/*/metrics.parquet"):
         config = (metrics.parent / "config.toml").read_text()
         method = next(m for m in ["rft", "uft", "sft"] if f'method = "{m}"' in config)
-        name = "sft_seconds" if method == "sft" else "seconds"
         rows = sorted(pq.read_table(metrics, columns=["step", "metric", "value"]).to_pylist(),
                       key=lambda r: r["step"])
-        out.setdefault(method, []).extend([r["value"] for r in rows if r["metric"] == name][1:])
+        names = [("sft_seconds", method)] if method == "sft" else \
+            [("seconds", method)] + [(p, f"{method} {p.split('_')[0]}") for p in PHASES]
+        for name, key in names:
+            values = [r["value"] for r in rows if r["metric"] == name][1:]
+            if values:
+                out.setdefault(key, []).extend(values)
     return out
 
 
@@ -67,7 +76,8 @@ def main():
     print("|---|" + "---|" * len(base))
     for name in times:
         medians = {k: statistics.median(v) for k, v in times[name].items()}
-        cells = [f"{medians[k]:.3f} ({medians[k] / base[k]:.2f}× after)" for k in base]
+        cells = [f"{medians[k]:.3f} ({medians[k] / base[k]:.2f}× after)" if k in medians else "—"
+                 for k in base]
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 

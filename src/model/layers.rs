@@ -86,7 +86,7 @@ impl DecoderLayer {
     }
 
     /// # Shapes
-    /// x: [batch, seq, hidden]; mask: [batch, 1, seq, keys] (true = may not attend) → [batch, seq, hidden]
+    /// x: [batch, seq, hidden]; mask: [batch, kv_heads, group·seq, keys] (`grouped_mask`) → [batch, seq, hidden]
     pub fn forward(
         &self,
         x: Tensor<3>,
@@ -170,16 +170,15 @@ impl Attention {
         cache: Option<CacheSlot>,
     ) -> Tensor<3> {
         let [batch, seq, _] = x.dims();
-        let split_heads = |t: Tensor<3>, heads: usize| {
-            t.reshape([batch, seq, heads, self.head_dim])
-                .swap_dims(1, 2)
-        };
-        let q = rope.apply(split_heads(self.q_proj.forward(x.clone()), self.num_heads)); // [batch, heads, seq, head_dim]
-        let k = rope.apply(split_heads(
-            self.k_proj.forward(x.clone()),
-            self.num_kv_heads,
-        )); // [batch, kv_heads, seq, head_dim]
-        let v = split_heads(self.v_proj.forward(x), self.num_kv_heads); // [batch, kv_heads, seq, head_dim]
+        let heads = |t: Tensor<3>, heads: usize| t.reshape([batch, seq, heads, self.head_dim]);
+        // RoPE on [batch, seq, heads, head_dim], where the projection left them contiguous.
+        let q = rope
+            .apply(heads(self.q_proj.forward(x.clone()), self.num_heads))
+            .swap_dims(1, 2); // [batch, heads, seq, head_dim]
+        let k = rope
+            .apply(heads(self.k_proj.forward(x.clone()), self.num_kv_heads))
+            .swap_dims(1, 2); // [batch, kv_heads, seq, head_dim]
+        let v = heads(self.v_proj.forward(x), self.num_kv_heads).swap_dims(1, 2); // [batch, kv_heads, seq, head_dim]
         let (k, v) = match cache {
             Some((layer, start, capacity)) => layer.append(k, v, start, capacity), // [batch, kv_heads, keys, head_dim]
             None => (k, v),
@@ -190,13 +189,8 @@ impl Attention {
         // and values to every query head instead, as transformers' `repeat_kv` does, rebuilds
         // the whole KV cache in every layer at every decoding step.)
         let group = self.num_heads / self.num_kv_heads;
-        let [_, _, keys, _] = k.dims();
         let q = q.reshape([batch, self.num_kv_heads, group * seq, self.head_dim]); // [batch, kv_heads, group·seq, head_dim]
-        let mask = mask
-            .clone()
-            .unsqueeze_dim::<5>(2)
-            .expand([batch, self.num_kv_heads, group, seq, keys])
-            .reshape([batch, self.num_kv_heads, group * seq, keys]);
+        let mask = mask.clone(); // [batch, kv_heads, group·seq, keys]: `grouped_mask`
         let options = AttentionModuleOptions {
             scale: None,
             softcap: None,
@@ -209,6 +203,19 @@ impl Attention {
             .reshape([batch, seq, self.num_heads * self.head_dim]);
         self.o_proj.forward(out)
     }
+}
+
+/// The attention mask for query heads stacked by key/value head (`Attention::forward`), built
+/// once per forward for every layer.
+///
+/// # Shapes
+/// mask: [batch, 1, seq, keys] (true = may not attend) → [batch, kv_heads, group·seq, keys]
+pub fn grouped_mask(mask: Tensor<4, Bool>, config: &ModelConfig) -> Tensor<4, Bool> {
+    let [batch, _, seq, keys] = mask.dims();
+    let (kv_heads, group) = (config.num_kv_heads, config.num_heads / config.num_kv_heads);
+    mask.unsqueeze_dim::<5>(2)
+        .expand([batch, kv_heads, group, seq, keys])
+        .reshape([batch, kv_heads, group * seq, keys])
 }
 
 impl Mlp {

@@ -18,16 +18,17 @@ use super::config::{Llama3RopeScaling, ModelConfig};
 
 #[derive(Module, Debug)]
 pub struct Rope {
-    /// [head_dim / 2]
     inv_freq: Tensor<1>,
+    /// [head_dim, head_dim]: `x · rotate_half = rotate_half(x)`, one ±1 per column.
+    rotate_half: Tensor<2>,
 }
 
-/// The cosines and sines of one forward pass, shared by every layer.
+/// The cos and sin of every position's angles, for heads laid out as [batch, seq, heads, d].
 pub struct RopeAngles {
-    /// [batch, 1, seq, head_dim]
+    /// [batch, seq, 1, head_dim]
     cos: Tensor<4>,
-    /// [batch, 1, seq, head_dim]
     sin: Tensor<4>,
+    rotate_half: Tensor<2>,
 }
 
 impl Rope {
@@ -36,41 +37,58 @@ impl Rope {
         let len = inv_freq.len();
         Rope {
             inv_freq: Tensor::from_data(TensorData::new(inv_freq, [len]), device),
+            rotate_half: Tensor::from_data(
+                TensorData::new(rotate_half_matrix(config.head_dim), [len * 2, len * 2]),
+                device,
+            ),
         }
     }
 
-    /// # Shapes
-    /// positions: [batch, seq] → angles [batch, 1, seq, head_dim]
     pub fn angles(&self, positions: Tensor<2, Int>) -> RopeAngles {
         let [batch, seq] = positions.dims();
         let [half] = self.inv_freq.dims();
         let positions = positions.float().reshape([batch, seq, 1]); // [batch, seq, 1]
         let angle = positions * self.inv_freq.clone().reshape([1, 1, half]); // [batch, seq, d/2]
-        let emb = Tensor::cat(vec![angle.clone(), angle], 2).unsqueeze_dim::<4>(1); // [batch, 1, seq, d]
+        let emb = Tensor::cat(vec![angle.clone(), angle], 2).unsqueeze_dim::<4>(2); // [batch, seq, 1, d]
         RopeAngles {
             cos: emb.clone().cos(),
             sin: emb.sin(),
+            rotate_half: self.rotate_half.clone(),
         }
     }
 }
 
 impl RopeAngles {
+    /// `x ⊙ cos + rotate_half(x) ⊙ sin`. The rotation is one matrix product with a ±1
+    /// permutation (exact: every output is one input, or its negation, plus zeros) instead of two
+    /// slices, a negation and a concatenation, and their four backward operations: on the tiny
+    /// models, whose every operation costs more in overhead than in arithmetic, that is most of
+    /// RoPE's time.
+    ///
     /// # Shapes
-    /// x: [batch, heads, seq, head_dim] → same
+    /// x: [batch, seq, heads, head_dim] → [batch, seq, heads, head_dim]
     pub fn apply(&self, x: Tensor<4>) -> Tensor<4> {
-        let [_, _, _, head_dim] = x.dims();
-        let half = head_dim / 2;
-        let first = x.clone().slice_dim(3, 0..half);
-        let second = x.clone().slice_dim(3, half..head_dim);
-        let rotated = Tensor::cat(vec![second.neg(), first], 3);
+        let [batch, seq, heads, head_dim] = x.dims();
+        let rotated = x
+            .clone()
+            .reshape([batch * seq * heads, head_dim])
+            .matmul(self.rotate_half.clone())
+            .reshape([batch, seq, heads, head_dim]);
         x * self.cos.clone() + rotated * self.sin.clone()
     }
 }
 
-/// `inv_freq_i = θ^(−2i/d)`, then Llama-3's rescaling when configured: wavelengths longer than
-/// `original_max_position_embeddings / low_freq_factor` are divided by `factor`, those shorter
-/// than `… / high_freq_factor` are kept, and the band between is interpolated
-/// (`transformers.modeling_rope_utils._compute_llama3_parameters`).
+/// R with `[x1, x2] · R = [−x2, x1]` (halves of d), row-major [d, d].
+fn rotate_half_matrix(head_dim: usize) -> Vec<f32> {
+    let half = head_dim / 2;
+    let mut r = vec![0.0; head_dim * head_dim];
+    for j in 0..half {
+        r[(j + half) * head_dim + j] = -1.0; // output j takes −x[j + half]
+        r[j * head_dim + j + half] = 1.0; // output j + half takes x[j]
+    }
+    r
+}
+
 pub fn inverse_frequencies(
     head_dim: usize,
     theta: f64,
@@ -137,13 +155,24 @@ mod tests {
     }
 
     #[test]
+    fn the_rotation_matrix_is_rotate_half() {
+        // [1, 2, 3, 4] · R = [−3, −4, 1, 2].
+        let r = rotate_half_matrix(4);
+        let x = [1.0f32, 2.0, 3.0, 4.0];
+        let y: Vec<f32> = (0..4)
+            .map(|j| (0..4).map(|i| x[i] * r[i * 4 + j]).sum())
+            .collect();
+        assert_eq!(y, [-3.0, -4.0, 1.0, 2.0]);
+    }
+
+    #[test]
     fn rotation_at_position_zero_is_the_identity_and_preserves_norms() {
         let device = Device::flex();
         let config = crate::model::presets::by_name("tiny-1m").unwrap();
         let rope = Rope::new(&config, &device);
         let d = config.head_dim;
         let values: Vec<f32> = (0..2 * d).map(|i| (i as f32 * 0.37).sin()).collect();
-        let x = Tensor::<4>::from_data(TensorData::new(values, [1, 1, 2, d]), &device);
+        let x = Tensor::<4>::from_data(TensorData::new(values, [1, 2, 1, d]), &device);
         let positions =
             Tensor::<2, Int>::from_data(TensorData::new(vec![0i64, 7], [1, 2]), &device);
         let y = rope.angles(positions).apply(x.clone());

@@ -10,7 +10,7 @@ use burn::tensor::{Device, Tensor};
 use super::batch::Inputs;
 use super::cache::KvCache;
 use super::config::ModelConfig;
-use super::layers::{DecoderLayer, visit_linear, visit_tensor};
+use super::layers::{DecoderLayer, grouped_mask, visit_linear, visit_tensor};
 use super::rope::Rope;
 use super::weights::{Builder, HostTensor, WeightSource};
 
@@ -74,6 +74,7 @@ impl Transformer {
         } = inputs;
         let [_, seq] = tokens.dims();
         let angles = self.rope.angles(positions);
+        let mask = grouped_mask(mask, &self.config);
         let mut x = embedding(self.embed_tokens.val(), tokens); // [batch, seq, hidden]
         for (index, layer) in self.layers.iter().enumerate() {
             let slot = cache.as_deref_mut().map(|cache| cache.layer(index));

@@ -32,7 +32,7 @@ use crate::algo::schedule::HintSchedule;
 use crate::algo::uft::{LossWeights, MicroBatch, total_loss};
 use crate::model::Transformer;
 use crate::model::generate::{GenerateOptions, generate, pad_token, stop_tokens};
-use crate::model::logprobs::{token_logprobs, token_logprobs_with};
+use crate::model::logprobs::{Extras, token_logprobs, token_logprobs_with};
 use crate::model::sampling::Sampling;
 use crate::model::tokenizer::Tokenizer;
 use crate::rng::{combined_key, keyed_rng, label_key};
@@ -139,6 +139,11 @@ pub struct StepMetrics {
     pub lr: f64,
     pub tokens_per_second: f64,
     pub seconds: f64,
+    /// The step's time in sampling the rollouts (step 4), scoring them under the reference
+    /// (step 7) and updating the policy (step 8).
+    pub generation_seconds: f64,
+    pub scoring_seconds: f64,
+    pub update_seconds: f64,
 }
 
 /// One sampled sequence and what the update needs about it.
@@ -247,7 +252,9 @@ pub fn rl_step(
         seed: combined_key(&[config.seed, label_key("train/rollouts"), step]),
         use_cache: true,
     };
+    let generation_started = Instant::now();
     let completions = generate(&policy, &rows, &options, &plain);
+    let generation_seconds = generation_started.elapsed().as_secs_f64();
 
     // Steps 5–6: rewards and group advantages.
     let mut rewards = Vec::with_capacity(rows.len());
@@ -283,6 +290,7 @@ pub fn rl_step(
             reference: Vec::new(),
         })
         .collect();
+    let scoring_started = Instant::now();
     let micro = config.micro_batch_prompts * n;
     for chunk in sequences.chunks_mut(micro) {
         let tokens: Vec<Vec<u32>> = chunk.iter().map(|s| s.tokens.clone()).collect();
@@ -302,25 +310,41 @@ pub fn rl_step(
         }
     }
     drop(policy);
+    let scoring_seconds = scoring_started.elapsed().as_secs_f64();
 
     // Step 8: one optimizer update per mini-batch, gradients accumulated over micro-batches.
     let mini = config.mini_batch_prompts * n;
     let grad_accum = config.mini_batch_prompts / config.micro_batch_prompts;
     let mut totals = Totals::default();
+    let update_started = Instant::now();
     for mini_batch in sequences.chunks(mini) {
         let mut accumulator = GradientsAccumulator::new();
         for micro_batch in mini_batch.chunks(micro) {
             let tokens: Vec<Vec<u32>> = micro_batch.iter().map(|s| s.tokens.clone()).collect();
-            let scored =
-                token_logprobs_with(&state.model, &tokens, pad, config.temperature, true, device);
+            // Without hint tokens the hint term is 0 whatever its log-probabilities: zeros serve.
+            let hinted = micro_batch.iter().any(|s| s.prompt_len > s.question_len);
+            let extras = Extras {
+                entropy: true,
+                clamped: hinted,
+            };
+            let scored = token_logprobs_with(
+                &state.model,
+                &tokens,
+                pad,
+                config.temperature,
+                extras,
+                device,
+            );
             let [batch, width] = scored.logprobs.dims();
             let host = |f: &dyn Fn(&Sequence, usize) -> f32| padded(micro_batch, width, f, device);
             let batch_inputs = MicroBatch {
                 logprobs: scored.logprobs,
-                hint_logprobs: scored.clamped.expect("asked for"),
+                hint_logprobs: scored
+                    .clamped
+                    .unwrap_or_else(|| Tensor::zeros([batch, width], device)),
                 old_logprobs: host(&|s, t| s.old.get(t).copied().unwrap_or(0.0)),
                 ref_logprobs: host(&|s, t| s.reference.get(t).copied().unwrap_or(0.0)),
-                entropy: scored.entropy,
+                entropy: scored.entropy.expect("asked for"),
                 advantages: host(&|s, _| s.advantage),
                 response_mask: host(&|s, t| {
                     f32::from(t + 1 >= s.prompt_len && t + 1 < s.tokens.len())
@@ -340,6 +364,7 @@ pub fn rl_step(
         totals.updates += 1;
     }
 
+    let update_seconds = update_started.elapsed().as_secs_f64();
     let groups: Vec<&[f32]> = rewards.chunks(n).collect();
     let outcomes: Vec<PromptOutcome> = prompts
         .iter()
@@ -385,6 +410,9 @@ pub fn rl_step(
         lr: config.lr,
         tokens_per_second: (generated + scored_tokens) as f64 / seconds,
         seconds,
+        generation_seconds,
+        scoring_seconds,
+        update_seconds,
     })
 }
 

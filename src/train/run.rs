@@ -412,6 +412,9 @@ fn step_rows(seed: u64, m: &StepMetrics, annotation_tokens: f64) -> Vec<SeedRow>
         ("lr", m.lr),
         ("tokens_per_second", m.tokens_per_second),
         ("seconds", m.seconds),
+        ("generation_seconds", m.generation_seconds),
+        ("scoring_seconds", m.scoring_seconds),
+        ("update_seconds", m.update_seconds),
     ]
     .into_iter()
     .map(|(name, value)| SeedRow::new(seed, m.step, name, value))
