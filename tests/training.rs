@@ -520,17 +520,35 @@ fn sft_rft_takes_the_sft_cells_stage_and_gets_the_numbers_it_would_compute() {
         series(&rows("sft"), "sft_seconds"),
         "--force computes the stage again"
     );
-    let diff = crate::repro([
-        std::ffi::OsStr::new("diff"),
-        reused.join("ft").as_os_str(),
-        results.join("ft").as_os_str(),
+    // Side by side, both cells compute the stage and both leave it; the second copy is dropped.
+    let side_by_side = dir.join("side-by-side");
+    let output = crate::repro([
+        std::ffi::OsStr::new("run"),
+        file.as_os_str(),
+        "--results".as_ref(),
+        side_by_side.as_os_str(),
+        "--jobs".as_ref(),
+        "2".as_ref(),
+        "--quiet".as_ref(),
     ]);
-    let stdout = String::from_utf8_lossy(&diff.stdout);
-    assert!(diff.status.success(), "{stdout}");
     assert!(
-        stdout.contains("2 cells compared") && stdout.contains("identical"),
-        "{stdout}"
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
     );
+    for other in [&results, &side_by_side] {
+        let diff = crate::repro([
+            std::ffi::OsStr::new("diff"),
+            reused.join("ft").as_os_str(),
+            other.join("ft").as_os_str(),
+        ]);
+        let stdout = String::from_utf8_lossy(&diff.stdout);
+        assert!(diff.status.success(), "{stdout}");
+        assert!(
+            stdout.contains("2 cells compared") && stdout.contains("identical"),
+            "{stdout}"
+        );
+    }
 }
 
 #[test]

@@ -16,6 +16,7 @@
 //! one that is missing, incomplete or damaged is not an error, only a stage to compute.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result};
 use burn::tensor::Device;
@@ -94,7 +95,13 @@ impl SharedStage {
             .expect("an entry is inside its key's folder");
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
-        let staging = parent.join(format!(".writing-{}", std::process::id()));
+        // Unique to this process and call: two cells of one run may finish the same stage at once.
+        static WRITES: AtomicUsize = AtomicUsize::new(0);
+        let staging = parent.join(format!(
+            ".writing-{}-{}",
+            std::process::id(),
+            WRITES.fetch_add(1, Ordering::Relaxed)
+        ));
         if staging.exists() {
             std::fs::remove_dir_all(&staging)
                 .with_context(|| format!("cannot clear {}", staging.display()))?;
@@ -107,13 +114,19 @@ impl SharedStage {
             std::fs::remove_dir_all(&self.entry)
                 .with_context(|| format!("cannot replace {}", self.entry.display()))?;
         }
-        std::fs::rename(&staging, &self.entry).with_context(|| {
-            format!(
-                "cannot move {} to {}",
-                staging.display(),
-                self.entry.display()
-            )
-        })
+        match std::fs::rename(&staging, &self.entry) {
+            Ok(()) => Ok(()),
+            // Another cell's copy of the same stage landed first; it is the same state.
+            Err(_) if self.entry.join(MANIFEST).is_file() => std::fs::remove_dir_all(&staging)
+                .with_context(|| format!("cannot remove {}", staging.display())),
+            Err(e) => Err(e).with_context(|| {
+                format!(
+                    "cannot move {} to {}",
+                    staging.display(),
+                    self.entry.display()
+                )
+            }),
+        }
     }
 }
 
