@@ -437,6 +437,10 @@ fn cells_run_side_by_side_on_their_own_threads_give_the_numbers_of_one_at_a_time
             .map(|cell| cell.unwrap().path().join("summary.toml"))
             .find(|path| path.is_file())
             .expect("a cell summary");
+        assert!(
+            !results.join("ft/.sft-stages").exists(),
+            "an SFT cell without an SFT→RFT beside it leaves no stage"
+        );
         let threads = if jobs == "1" { 2 } else { 1 };
         assert!(
             std::fs::read_to_string(&summary)
@@ -491,6 +495,7 @@ fn sft_rft_takes_the_sft_cells_stage_and_gets_the_numbers_it_would_compute() {
             .map(|r| (r.step, r.value))
             .collect()
     };
+    assert!(results.join("ft/.sft-stages").is_dir());
     let (sft, sft_rft) = (rows("sft"), rows("sft_rft"));
     let seconds = series(&sft, "sft_seconds");
     assert_eq!(seconds.len(), 2, "two SFT steps");

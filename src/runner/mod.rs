@@ -289,7 +289,8 @@ fn run_cell(
                     std::fs::remove_dir_all(&work)
                         .with_context(|| format!("cannot clear {}", work.display()))?;
                 }
-                let rows = match run_seed(exp.kind, cell, seed, dir, force, &mut report) {
+                let rows = match run_seed(exp.kind, cell, &exp.cells, seed, dir, force, &mut report)
+                {
                     Ok(rows) => rows,
                     Err(error) => {
                         summary.status = Status::Failed;
@@ -339,6 +340,7 @@ fn run_cell(
 fn run_seed(
     kind: ExperimentKind,
     cell: &Cell,
+    cells: &[Cell],
     seed: u64,
     dir: &CellDir,
     force: bool,
@@ -351,14 +353,16 @@ fn run_seed(
                 work: dir.seed_work(seed),
                 model: dir.seed_model(seed),
                 base_models: dir.base_models(),
-                sft_stage: crate::train::sft_stage::SharedStage::of(
-                    dir.root
-                        .parent()
-                        .expect("a cell folder is inside its experiment's"),
-                    cell,
-                    seed,
-                    !force,
-                ),
+                sft_stage: crate::train::sft_stage::is_shared(cell, cells).then(|| {
+                    crate::train::sft_stage::SharedStage::of(
+                        dir.root
+                            .parent()
+                            .expect("a cell folder is inside its experiment's"),
+                        cell,
+                        seed,
+                        !force,
+                    )
+                }),
             };
             crate::train::run::run_seed(cell, seed, &dirs, progress)
         }

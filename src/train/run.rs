@@ -77,8 +77,8 @@ pub struct SeedDirs {
     pub model: PathBuf,
     /// The cache of pretrained tiny base models, shared by the results root.
     pub base_models: PathBuf,
-    /// The end state of this seed's SFT stage, shared with the experiment's other cells.
-    pub sft_stage: SharedStage,
+    /// The end state of this seed's SFT stage, when another cell of the experiment shares it.
+    pub sft_stage: Option<SharedStage>,
 }
 
 pub fn run_seed(
@@ -193,7 +193,8 @@ pub fn run_seed(
     let shared_sft_stage = resumed.is_none() && config.runs_sft() && {
         resumed = dirs
             .sft_stage
-            .load(&device, &plain, optimizer_config, annotation_name);
+            .as_ref()
+            .and_then(|stage| stage.load(&device, &plain, optimizer_config, annotation_name));
         resumed.is_some()
     };
     let (mut position, mut model, mut reference, mut optimizer) = match resumed {
@@ -253,8 +254,8 @@ pub fn run_seed(
             }
             progress(m.step as f64 / total_work);
         }
-        if !shared_sft_stage {
-            dirs.sft_stage.save(&position, &model, &sft_optimizer)?;
+        if let Some(stage) = dirs.sft_stage.as_ref().filter(|_| !shared_sft_stage) {
+            stage.save(&position, &model, &sft_optimizer)?;
         }
         // The SFT model's accuracy, at step 0 of the RL stage for SFT→RFT (as Figures 2/7/8 draw it).
         let step = if config.runs_rl() { 0 } else { sft_steps };

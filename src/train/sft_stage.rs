@@ -11,7 +11,8 @@
 //! The stage's wall-clock rows (`sft_seconds`, `sft_tokens_per_second`) are then those of the
 //! cell that computed it.
 //!
-//! The key is the SHA-256 of every parameter of the cell except `method`. An entry is written
+//! Only cells that have such a sibling in their experiment share (`is_shared`). The key is the
+//! SHA-256 of every parameter of the cell except `method`. An entry is written
 //! whole under a temporary name, with the SHA-256 of each of its files, and renamed into place;
 //! one that is missing, incomplete or damaged is not an error, only a stage to compute.
 
@@ -128,6 +129,16 @@ impl SharedStage {
             }),
         }
     }
+}
+
+/// Whether another cell of `cells` begins with the same SFT stage as `cell` (only then is the
+/// stage left for others: for a 3B model it is a checkpoint of tens of gigabytes).
+pub fn is_shared(cell: &Cell, cells: &[Cell]) -> bool {
+    let runs_sft = |c: &Cell| matches!(c.get("method").as_str(), "sft" | "sft_rft");
+    runs_sft(cell)
+        && cells
+            .iter()
+            .any(|other| other.id != cell.id && runs_sft(other) && key(other) == key(cell))
 }
 
 /// The first 12 hex digits of the SHA-256 of the cell's parameters without `method`.
