@@ -110,9 +110,12 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
 
     // The longest cells first, so that with several workers none is left running alone at the
     // end (the sort is stable: equal estimates keep the file's order).
-    pending.sort_by(|(a, _, _), (b, _, _)| {
-        estimated_work(exp.kind, b).total_cmp(&estimated_work(exp.kind, a))
-    });
+    let mut estimated: Vec<_> = pending
+        .into_iter()
+        .map(|item| (estimated_work(exp.kind, item.0), item))
+        .collect();
+    estimated.sort_by(|(a, _), (b, _)| b.total_cmp(a));
+    let pending: Vec<_> = estimated.into_iter().map(|(_, item)| item).collect();
 
     let multi = MultiProgress::with_draw_target(if opts.quiet {
         ProgressDrawTarget::hidden()

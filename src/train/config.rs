@@ -555,7 +555,7 @@ impl FineTuneConfig {
     }
 
     pub fn runs_sft(&self) -> bool {
-        matches!(self.method.as_str(), "sft" | "sft_rft")
+        runs_sft(&self.method)
     }
 
     pub fn runs_rl(&self) -> bool {
@@ -590,6 +590,11 @@ impl FineTuneConfig {
             .unwrap_or(1);
         (sft + rl + decoded) * (parameters as f64).sqrt()
     }
+}
+
+/// Whether `method` begins with an SFT stage.
+pub fn runs_sft(method: &str) -> bool {
+    matches!(method, "sft" | "sft_rft")
 }
 
 /// The generators' options: the official ones with the cell's sizes.

@@ -134,7 +134,7 @@ impl SharedStage {
 /// Whether another cell of `cells` begins with the same SFT stage as `cell` (only then is the
 /// stage left for others: for a 3B model it is a checkpoint of tens of gigabytes).
 pub fn is_shared(cell: &Cell, cells: &[Cell]) -> bool {
-    let runs_sft = |c: &Cell| matches!(c.get("method").as_str(), "sft" | "sft_rft");
+    let runs_sft = |c: &Cell| super::config::runs_sft(c.get("method").as_str());
     runs_sft(cell)
         && cells
             .iter()
