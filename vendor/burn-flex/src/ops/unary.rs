@@ -163,7 +163,15 @@ where
 
 /// Exponential: e^x
 pub fn exp(tensor: FlexTensor) -> FlexTensor {
-    unary_op(tensor, |x| x.exp(), |x| x.exp())
+    if tensor.dtype() != DType::F32 {
+        return unary_op(tensor, |x| x.exp(), |x| x.exp());
+    }
+    // repro patch: the elements in a buffer of their own (in place when the tensor is), then
+    // `expf::exp_in_place` over it, 16 at a time where the CPU allows, with libm's bits.
+    let mut tensor = unary_op(tensor, |x: f32| x, |x: f64| x);
+    let n = tensor.layout().num_elements();
+    crate::ops::expf::exp_in_place(&mut tensor.storage_mut::<f32>()[..n]);
+    tensor
 }
 
 /// Natural logarithm: ln(x)

@@ -1,0 +1,117 @@
+//! The CPU backend is burn-flex with three local patches (vendor/burn-flex/PATCHES.md), each
+//! meant to change no bit of any result. These tests hold them to it through burn's own API:
+//! `exp` and `sigmoid` against the scalar formulas they replace, and attention over a strided
+//! view (a KV cache's filled positions) against the same keys and values made contiguous.
+
+use burn::tensor::activation::sigmoid;
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
+use burn::tensor::{Bool, Device, Tensor, TensorData};
+
+/// Every 4099th f32 bit pattern: all signs, exponents and a spread of mantissas, ±∞ and NaNs.
+fn sampled_floats() -> Vec<f32> {
+    (0..=u32::MAX).step_by(4099).map(f32::from_bits).collect()
+}
+
+fn host(tensor: Tensor<1>) -> Vec<f32> {
+    tensor.into_data().to_vec::<f32>().expect("f32 tensor")
+}
+
+fn same_bits(got: &[f32], want: &[f32]) -> usize {
+    assert_eq!(got.len(), want.len());
+    got.iter()
+        .zip(want)
+        .filter(|(g, w)| g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()))
+        .count()
+}
+
+// The vector exp reproduces glibc's `expf` algorithm; other C libraries round differently.
+#[cfg(target_env = "gnu")]
+#[test]
+fn exp_gives_the_bits_of_libms_expf() {
+    let xs = sampled_floats();
+    let device = Device::flex();
+    let got = host(Tensor::<1>::from_data(TensorData::new(xs.clone(), [xs.len()]), &device).exp());
+    let want: Vec<f32> = xs.iter().map(|x| x.exp()).collect();
+    assert_eq!(same_bits(&got, &want), xs.len());
+}
+
+#[cfg(target_env = "gnu")]
+#[test]
+fn sigmoid_gives_the_bits_of_the_scalar_formula() {
+    // burn-flex's `sigmoid_f32`, the form the patch replaced.
+    let scalar = |x: f32| {
+        if x >= 0.0 {
+            1.0 / (1.0 + (-x).exp())
+        } else {
+            let e = x.exp();
+            e / (1.0 + e)
+        }
+    };
+    let xs = sampled_floats();
+    let device = Device::flex();
+    let got = host(sigmoid(Tensor::<1>::from_data(
+        TensorData::new(xs.clone(), [xs.len()]),
+        &device,
+    )));
+    let want: Vec<f32> = xs.iter().map(|&x| scalar(x)).collect();
+    assert_eq!(same_bits(&got, &want), xs.len());
+}
+
+#[test]
+fn attention_over_a_strided_cache_view_equals_attention_over_a_copy() {
+    let device = Device::flex();
+    let (batch, heads, capacity, filled, dim) = (3, 2, 11, 7, 8);
+    let values = |salt: u32, n: usize| -> Vec<f32> {
+        (0..n as u32)
+            .map(|i| ((i.wrapping_mul(2654435761) ^ salt) % 1000) as f32 / 250.0 - 2.0)
+            .collect()
+    };
+    let cache = |salt| {
+        Tensor::<4>::from_data(
+            TensorData::new(values(salt, batch * heads * capacity * dim), [batch, heads, capacity, dim]),
+            &device,
+        )
+    };
+    let (keys, vals) = (cache(1), cache(2));
+    let query = Tensor::<4>::from_data(
+        TensorData::new(values(3, batch * heads * 2 * dim), [batch, heads, 2, dim]),
+        &device,
+    );
+    // Row 1 may not see key 0: the mask takes part as it does in generation.
+    let mut blocked = vec![false; batch * heads * 2 * filled];
+    for h in 0..heads * 2 {
+        blocked[(heads * 2 + h) * filled] = true;
+    }
+    let mask = Tensor::<4, Bool>::from_data(
+        TensorData::new(blocked, [batch, heads, 2, filled]),
+        &device,
+    );
+    let filled_view = |t: Tensor<4>| t.slice([0..batch, 0..heads, 0..filled, 0..dim]);
+    let options = AttentionModuleOptions {
+        scale: None,
+        softcap: None,
+        is_causal: false,
+    };
+    let strided = attention(
+        query.clone(),
+        filled_view(keys.clone()),
+        filled_view(vals.clone()),
+        Some(mask.clone()),
+        None,
+        options,
+    );
+    // `+ 0.0` makes a new, contiguous tensor of the same values.
+    let copied = attention(
+        query,
+        filled_view(keys) + 0.0,
+        filled_view(vals) + 0.0,
+        Some(mask),
+        None,
+        options,
+    );
+    let flat = |t: Tensor<4>| host(t.flatten::<1>(0, 3));
+    let (strided, copied) = (flat(strided), flat(copied));
+    assert!(strided.iter().all(|x| x.is_finite()));
+    assert_eq!(same_bits(&strided, &copied), strided.len());
+}
