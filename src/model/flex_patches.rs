@@ -1,7 +1,8 @@
-//! The CPU backend is burn-flex with three local patches (vendor/burn-flex/PATCHES.md), each
+//! The CPU backend is burn-flex with four local patches (vendor/burn-flex/PATCHES.md), each
 //! meant to change no bit of any result. These tests hold them to it through burn's own API:
-//! `exp` and `sigmoid` against the scalar formulas they replace, and attention over a strided
-//! view (a KV cache's filled positions) against the same keys and values made contiguous.
+//! `exp` and `sigmoid` against the scalar formulas they replace, attention over a strided
+//! view (a KV cache's filled positions) against the same keys and values made contiguous, and
+//! a matmul whose output gemm does not write (k = 0).
 
 use burn::tensor::activation::sigmoid;
 use burn::tensor::module::attention;
@@ -69,7 +70,10 @@ fn attention_over_a_strided_cache_view_equals_attention_over_a_copy() {
     };
     let cache = |salt| {
         Tensor::<4>::from_data(
-            TensorData::new(values(salt, batch * heads * capacity * dim), [batch, heads, capacity, dim]),
+            TensorData::new(
+                values(salt, batch * heads * capacity * dim),
+                [batch, heads, capacity, dim],
+            ),
             &device,
         )
     };
@@ -83,10 +87,8 @@ fn attention_over_a_strided_cache_view_equals_attention_over_a_copy() {
     for h in 0..heads * 2 {
         blocked[(heads * 2 + h) * filled] = true;
     }
-    let mask = Tensor::<4, Bool>::from_data(
-        TensorData::new(blocked, [batch, heads, 2, filled]),
-        &device,
-    );
+    let mask =
+        Tensor::<4, Bool>::from_data(TensorData::new(blocked, [batch, heads, 2, filled]), &device);
     let filled_view = |t: Tensor<4>| t.slice([0..batch, 0..heads, 0..filled, 0..dim]);
     let options = AttentionModuleOptions {
         scale: None,
@@ -114,4 +116,24 @@ fn attention_over_a_strided_cache_view_equals_attention_over_a_copy() {
     let (strided, copied) = (flat(strided), flat(copied));
     assert!(strided.iter().all(|x| x.is_finite()));
     assert_eq!(same_bits(&strided, &copied), strided.len());
+}
+
+#[test]
+fn a_matmul_over_an_empty_inner_dimension_is_zeros() {
+    // The output buffer is left unfilled for gemm to write, except where k = 0 leaves gemm
+    // nothing to write: there it must still be zeros, 2-D and batched.
+    let device = Device::flex();
+    let empty = |shape: [usize; 3]| {
+        Tensor::<3>::from_data(TensorData::new(Vec::<f32>::new(), shape), &device)
+    };
+    let product = empty([2, 3, 0]).matmul(empty([2, 0, 4]));
+    assert_eq!(product.dims(), [2, 3, 4]);
+    assert!(host(product.flatten::<1>(0, 2)).iter().all(|&x| x == 0.0));
+    let a = Tensor::<2>::from_data(TensorData::new(Vec::<f32>::new(), [5, 0]), &device);
+    let b = Tensor::<2>::from_data(TensorData::new(Vec::<f32>::new(), [0, 2]), &device);
+    assert!(
+        host(a.matmul(b).flatten::<1>(0, 1))
+            .iter()
+            .all(|&x| x == 0.0)
+    );
 }

@@ -261,8 +261,8 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
     let rhs_ptr = unsafe { rhs_data.as_ptr().add(rhs.layout().start_offset()) };
 
     let out_shape = Shape::from(vec![m, n]);
-    let mut output = FlexTensor::empty(out_shape, T::dtype());
-    let out_data: &mut [T] = output.storage_mut();
+    let mut output = OverwrittenOutput::<T>::new(m * n, k);
+    let out_data = output.slots();
 
     let parallelism = get_parallelism(m, n, k);
 
@@ -271,7 +271,7 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
             m,
             n,
             k,
-            out_data.as_mut_ptr(),
+            out_data.as_mut_ptr().cast::<T>(),
             1,
             n as isize,
             lhs_ptr,
@@ -284,7 +284,59 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
         );
     }
 
-    output
+    // SAFETY: gemm (read_dst = false, k > 0) wrote all m × n elements.
+    unsafe { output.into_tensor(out_shape) }
+}
+
+/// repro patch: a matmul's output buffer, left unfilled when gemm is about to write every
+/// element of it (`read_dst = false` and k > 0), zero-filled when k = 0 (nothing to write).
+/// Upstream zero-filled it always, a memset of every output that gemm then overwrote.
+struct OverwrittenOutput<T> {
+    buffer: Vec<T>,
+    len: usize,
+    zeroed: bool,
+}
+
+impl<T: GemmScalar> OverwrittenOutput<T> {
+    fn new(len: usize, k: usize) -> Self {
+        let zeroed = k == 0;
+        let buffer = if zeroed {
+            vec![T::zero(); len]
+        } else {
+            Vec::with_capacity(len)
+        };
+        Self {
+            buffer,
+            len,
+            zeroed,
+        }
+    }
+
+    /// The `len` slots, for gemm to write through raw pointers.
+    fn slots(&mut self) -> &mut [core::mem::MaybeUninit<T>] {
+        if self.zeroed {
+            // SAFETY: initialized `T`s are valid `MaybeUninit<T>`s of the same layout.
+            unsafe {
+                core::slice::from_raw_parts_mut(self.buffer.as_mut_ptr().cast(), self.len)
+            }
+        } else {
+            &mut self.buffer.spare_capacity_mut()[..self.len]
+        }
+    }
+
+    /// # Safety
+    /// Every slot has been written (or the buffer was zero-filled).
+    unsafe fn into_tensor(mut self, shape: Shape) -> FlexTensor {
+        if !self.zeroed {
+            // SAFETY: the caller's promise.
+            unsafe { self.buffer.set_len(self.len) };
+        }
+        FlexTensor::new(
+            Bytes::from_elems(self.buffer),
+            Layout::contiguous(shape),
+            T::dtype(),
+        )
+    }
 }
 
 /// Strided gemm call for one matrix. Wraps `gemm::gemm` with GemmScalar zero/one.
@@ -364,13 +416,13 @@ fn matmul_batched_gemm<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexT
     out_dims.push(n);
     let out_shape = Shape::from(out_dims);
 
-    let mut output = FlexTensor::empty(out_shape, T::dtype());
+    let mut output = OverwrittenOutput::<T>::new(batch_size * out_matrix_size, k);
 
     let lhs_data: &[T] = lhs.storage();
     let rhs_data: &[T] = rhs.storage();
     let lhs_start = lhs.layout().start_offset() as isize;
     let rhs_start = rhs.layout().start_offset() as isize;
-    let out_data: &mut [T] = output.storage_mut();
+    let out_data = output.slots();
 
     let per_matrix_ops = m.saturating_mul(n).saturating_mul(k);
 
@@ -409,7 +461,7 @@ fn matmul_batched_gemm<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexT
         if per_matrix_ops >= PARALLEL_THRESHOLD && !prefer_batch_parallel {
             let parallelism = gemm::Parallelism::Rayon(0);
             for b in 0..batch_size {
-                run_one(out_data[b * out_matrix_size..].as_mut_ptr(), b, parallelism);
+                run_one(out_data[b * out_matrix_size..].as_mut_ptr().cast(), b, parallelism);
             }
         } else if total_ops >= BATCH_PARALLEL_THRESHOLD && batch_size > 1 {
             use rayon::prelude::*;
@@ -418,12 +470,12 @@ fn matmul_batched_gemm<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexT
                 .par_chunks_mut(out_matrix_size)
                 .enumerate()
                 .for_each(|(b, out_chunk)| {
-                    run_one(out_chunk.as_mut_ptr(), b, gemm::Parallelism::None);
+                    run_one(out_chunk.as_mut_ptr().cast(), b, gemm::Parallelism::None);
                 });
         } else {
             for b in 0..batch_size {
                 run_one(
-                    out_data[b * out_matrix_size..].as_mut_ptr(),
+                    out_data[b * out_matrix_size..].as_mut_ptr().cast(),
                     b,
                     gemm::Parallelism::None,
                 );
@@ -436,14 +488,15 @@ fn matmul_batched_gemm<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexT
         let _ = per_matrix_ops;
         for b in 0..batch_size {
             run_one(
-                out_data[b * out_matrix_size..].as_mut_ptr(),
+                out_data[b * out_matrix_size..].as_mut_ptr().cast(),
                 b,
                 gemm::Parallelism::None,
             );
         }
     }
 
-    output
+    // SAFETY: gemm (read_dst = false, k > 0) wrote all m × n elements of every batch matrix.
+    unsafe { output.into_tensor(out_shape) }
 }
 
 // ============================================================================
