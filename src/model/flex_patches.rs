@@ -9,13 +9,15 @@ use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Bool, Device, Tensor, TensorData};
 
+use super::weights::HostTensor;
+
 /// Every 4099th f32 bit pattern: all signs, exponents and a spread of mantissas, ±∞ and NaNs.
 fn sampled_floats() -> Vec<f32> {
     (0..=u32::MAX).step_by(4099).map(f32::from_bits).collect()
 }
 
 fn host(tensor: Tensor<1>) -> Vec<f32> {
-    tensor.into_data().to_vec::<f32>().expect("f32 tensor")
+    HostTensor::of(tensor).expect("f32 tensor").data
 }
 
 fn same_bits(got: &[f32], want: &[f32]) -> usize {
