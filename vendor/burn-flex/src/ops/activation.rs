@@ -109,20 +109,19 @@ impl ActivationOps<Flex> for Flex {
         // repro patch: `sigmoid_f32` with its exponentials taken 256 at a time by
         // `expf::exp_in_place` (the same bits: exp(−x) for x ≥ 0 and exp(x) for x < 0 are both
         // exp(−|x|)).
-        let mut tensor = unary_op(tensor, |x: f32| x, |x: f64| x);
-        let n = tensor.layout().num_elements();
-        let mut e = [0f32; 256];
-        for chunk in tensor.storage_mut::<f32>()[..n].chunks_mut(256) {
-            let e = &mut e[..chunk.len()];
-            for (e, x) in e.iter_mut().zip(chunk.iter()) {
-                *e = -x.abs();
+        crate::ops::unary::map_f32_in_place(tensor, |xs| {
+            let mut e = [0f32; 256];
+            for chunk in xs.chunks_mut(256) {
+                let e = &mut e[..chunk.len()];
+                for (e, x) in e.iter_mut().zip(chunk.iter()) {
+                    *e = -x.abs();
+                }
+                crate::ops::expf::exp_in_place(e);
+                for (x, e) in chunk.iter_mut().zip(e.iter()) {
+                    *x = if *x >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+                }
             }
-            crate::ops::expf::exp_in_place(e);
-            for (x, e) in chunk.iter_mut().zip(e.iter()) {
-                *x = if *x >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
-            }
-        }
-        tensor
+        })
     }
 
     fn sigmoid_backward(output: FloatTensor<Flex>, grad: FloatTensor<Flex>) -> FloatTensor<Flex> {

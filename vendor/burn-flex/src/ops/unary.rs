@@ -166,11 +166,17 @@ pub fn exp(tensor: FlexTensor) -> FlexTensor {
     if tensor.dtype() != DType::F32 {
         return unary_op(tensor, |x| x.exp(), |x| x.exp());
     }
-    // repro patch: the elements in a buffer of their own (in place when the tensor is), then
-    // `expf::exp_in_place` over it, 16 at a time where the CPU allows, with libm's bits.
+    // repro patch: `expf::exp_in_place`, 16 at a time where the CPU allows, with libm's bits.
+    map_f32_in_place(tensor, crate::ops::expf::exp_in_place)
+}
+
+/// repro patch: runs `f` once over all the elements of an f32 tensor, in a buffer of the
+/// tensor's own (itself when it is unique and contiguous, else a copy made as `unary_op` makes
+/// one), for element-wise work done on whole slices rather than one element at a time.
+pub(crate) fn map_f32_in_place(tensor: FlexTensor, f: impl FnOnce(&mut [f32])) -> FlexTensor {
     let mut tensor = unary_op(tensor, |x: f32| x, |x: f64| x);
     let n = tensor.layout().num_elements();
-    crate::ops::expf::exp_in_place(&mut tensor.storage_mut::<f32>()[..n]);
+    f(&mut tensor.storage_mut::<f32>()[..n]);
     tensor
 }
 
