@@ -938,31 +938,30 @@ impl HeadSteps {
     }
 }
 
-/// The tensor as it is when every `[seq, dim]` block is contiguous (unit stride along `dim`,
-/// `dim` along `seq`, non-negative batch and head strides), else a contiguous copy.
-fn head_blocks(tensor: FlexTensor) -> (FlexTensor, HeadSteps) {
-    let layout = tensor.layout();
-    let (shape, strides) = (layout.shape(), layout.strides());
-    let rows_contiguous = (shape[3] <= 1 || strides[3] == 1)
-        && (shape[2] <= 1 || strides[2] == shape[3] as isize)
-        && strides[0] >= 0
-        && strides[1] >= 0;
-    if rows_contiguous {
-        let steps = HeadSteps {
+impl HeadSteps {
+    /// The steps of a layout whose every `[seq, dim]` block is contiguous (unit stride along
+    /// `dim`, `dim` along `seq`, non-negative batch and head strides); `None` otherwise.
+    fn of(layout: &Layout) -> Option<Self> {
+        let (shape, strides) = (layout.shape(), layout.strides());
+        let rows_contiguous = (shape[3] <= 1 || strides[3] == 1)
+            && (shape[2] <= 1 || strides[2] == shape[3] as isize)
+            && strides[0] >= 0
+            && strides[1] >= 0;
+        rows_contiguous.then(|| HeadSteps {
             offset: layout.start_offset(),
             batch: strides[0] as usize,
             head: strides[1] as usize,
-        };
+        })
+    }
+}
+
+/// The tensor as it is when its `[seq, dim]` blocks are contiguous, else a contiguous copy.
+fn head_blocks(tensor: FlexTensor) -> (FlexTensor, HeadSteps) {
+    if let Some(steps) = HeadSteps::of(tensor.layout()) {
         return (tensor, steps);
     }
     let tensor = tensor.to_contiguous();
-    let shape = tensor.layout().shape();
-    let head = shape[2] * shape[3];
-    let steps = HeadSteps {
-        offset: tensor.layout().start_offset(),
-        batch: shape[1] * head,
-        head,
-    };
+    let steps = HeadSteps::of(tensor.layout()).expect("a contiguous tensor has contiguous rows");
     (tensor, steps)
 }
 
