@@ -292,45 +292,33 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
 /// element of it (`read_dst = false` and k > 0), zero-filled when k = 0 (nothing to write).
 /// Upstream zero-filled it always, a memset of every output that gemm then overwrote.
 struct OverwrittenOutput<T> {
+    /// Empty with room for `len` elements, or (k = 0) `len` zeros.
     buffer: Vec<T>,
     len: usize,
-    zeroed: bool,
 }
 
 impl<T: GemmScalar> OverwrittenOutput<T> {
     fn new(len: usize, k: usize) -> Self {
-        let zeroed = k == 0;
-        let buffer = if zeroed {
+        let buffer = if k == 0 {
             vec![T::zero(); len]
         } else {
             Vec::with_capacity(len)
         };
-        Self {
-            buffer,
-            len,
-            zeroed,
-        }
+        Self { buffer, len }
     }
 
     /// The `len` slots, for gemm to write through raw pointers.
     fn slots(&mut self) -> &mut [core::mem::MaybeUninit<T>] {
-        if self.zeroed {
-            // SAFETY: initialized `T`s are valid `MaybeUninit<T>`s of the same layout.
-            unsafe {
-                core::slice::from_raw_parts_mut(self.buffer.as_mut_ptr().cast(), self.len)
-            }
-        } else {
-            &mut self.buffer.spare_capacity_mut()[..self.len]
-        }
+        // SAFETY: the allocation holds `len` elements' room; initialized `T`s (the zeros) are
+        // valid `MaybeUninit<T>`s of the same layout.
+        unsafe { core::slice::from_raw_parts_mut(self.buffer.as_mut_ptr().cast(), self.len) }
     }
 
     /// # Safety
     /// Every slot has been written (or the buffer was zero-filled).
     unsafe fn into_tensor(mut self, shape: Shape) -> FlexTensor {
-        if !self.zeroed {
-            // SAFETY: the caller's promise.
-            unsafe { self.buffer.set_len(self.len) };
-        }
+        // SAFETY: the caller's promise; a no-op for the zero-filled buffer.
+        unsafe { self.buffer.set_len(self.len) };
         FlexTensor::new(
             Bytes::from_elems(self.buffer),
             Layout::contiguous(shape),
