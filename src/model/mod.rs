@@ -13,7 +13,11 @@
 //! - `device` — CPU (flex), wgpu or CUDA, chosen at run time; the GPU adapters wgpu finds
 //! - `device_parity` — `repro model parity`: a GPU backend against the CPU on one model
 //! - `flex_patches` (tests only) — the patched CPU backend (vendor/burn-flex) gives the same bits
+//! - `attention_gradient` (tests only) — training attention's closed-form backward
+//!   (vendor/burn-autodiff) against the decomposed chain it replaced and a hand-worked case
 
+#[cfg(test)]
+mod attention_gradient;
 pub mod batch;
 pub mod cache;
 pub mod checkpoint;
