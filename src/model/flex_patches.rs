@@ -1,8 +1,9 @@
-//! The CPU backend is burn-flex with four local patches (vendor/burn-flex/PATCHES.md), each
+//! The CPU backend is burn-flex with five local patches (vendor/burn-flex/PATCHES.md), each
 //! meant to change no bit of any result. These tests hold them to it through burn's own API:
 //! `exp` and `sigmoid` against the scalar formulas they replace, attention over a strided
-//! view (a KV cache's filled positions) against the same keys and values made contiguous, and
-//! a matmul whose output gemm does not write (k = 0).
+//! view (a KV cache's filled positions) against the same keys and values made contiguous, a
+//! matmul whose output gemm does not write (k = 0), and element-wise loops split across two
+//! threads against one.
 
 use burn::tensor::activation::sigmoid;
 use burn::tensor::module::attention;
@@ -138,4 +139,42 @@ fn a_matmul_over_an_empty_inner_dimension_is_zeros() {
             .iter()
             .all(|&x| x == 0.0)
     );
+}
+
+#[test]
+fn element_wise_results_on_two_threads_are_the_bits_of_one_thread() {
+    // Above 2 × 64 Ki elements the loops are split across rayon's pool (patch 5): in place
+    // and allocating, contiguous and broadcast, each must give the one-thread bits.
+    let (rows, cols) = (300, 1000);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a rayon pool");
+        pool.install(|| {
+            let device = Device::flex();
+            let fill = |salt: u32, shape: [usize; 2]| {
+                let n = (shape[0] * shape[1]) as u32;
+                let data: Vec<f32> = (0..n)
+                    .map(|i| ((i.wrapping_mul(2654435761) ^ salt) % 1000) as f32 / 250.0 - 2.0)
+                    .collect();
+                Tensor::<2>::from_data(TensorData::new(data, shape), &device)
+            };
+            let (a, b) = (fill(1, [rows, cols]), fill(2, [rows, cols]));
+            let column = fill(3, [rows, 1]);
+            let kept = a.clone(); // `a` is shared from here on: the allocating paths
+            let shared_product = a.clone() * column.clone(); // zip_map, broadcast
+            let in_place = (a.clone() + b.clone()) * column.clone(); // SIMD, then zip in place
+            let scaled = (b.clone() * 0.37).exp(); // scalar op, exp in place
+            let masked = (b.clone() + 0.0).mask_fill(a.clone().greater_elem(0.5), -3.0);
+            let transposed = kept.clone().swap_dims(0, 1) / b.swap_dims(0, 1); // strided zip
+            [shared_product, in_place, scaled, masked, transposed.swap_dims(0, 1)]
+                .map(|t| host(t.flatten::<1>(0, 1)))
+        })
+    };
+    let (one, two) = (run(1), run(2));
+    for (k, (one, two)) in one.iter().zip(&two).enumerate() {
+        assert_eq!(one.len(), rows * cols);
+        assert_eq!(same_bits(two, one), one.len(), "result {k}");
+    }
 }

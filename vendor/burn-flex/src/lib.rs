@@ -35,6 +35,8 @@ mod qtensor;
 mod strided_index;
 mod tensor;
 mod zip;
+// repro patch: element-wise loops split across rayon's pool.
+mod par;
 
 #[doc(hidden)]
 pub mod ops;

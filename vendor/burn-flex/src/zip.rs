@@ -74,6 +74,15 @@ impl ZipNest {
         true
     }
 
+    /// repro patch: the nest restricted to `rows` outermost rows from row `first`.
+    pub fn outer_rows(&self, first: usize, rows: usize) -> ZipNest {
+        let mut part = *self;
+        part.shape[0] = rows;
+        part.lhs_offset = (self.lhs_offset as isize + first as isize * self.lhs_strides[0]) as usize;
+        part.rhs_offset = (self.rhs_offset as isize + first as isize * self.rhs_strides[0]) as usize;
+        part
+    }
+
     pub fn lhs_is_dense_from_zero(&self) -> bool {
         self.lhs_offset == 0 && self.lhs_is_dense()
     }
@@ -200,9 +209,10 @@ pub(crate) fn zip_map<L, R, Out, F>(
     op: F,
 ) -> Option<Vec<Out>>
 where
-    L: Copy,
-    R: Copy,
-    F: Fn(L, R) -> Out,
+    L: Copy + Sync,
+    R: Copy + Sync,
+    Out: Send,
+    F: Fn(L, R) -> Out + Sync + Send,
 {
     let numel = lhs_layout.num_elements();
     if numel == 0 {
@@ -217,32 +227,60 @@ where
         return Some(out);
     }
 
+    // repro patch: the output is written in runs of whole outermost rows, split across
+    // rayon's pool for large tensors (`crate::par`); upstream appended it on one thread.
+    let row_len = numel / nest.shape[0];
+    crate::par::for_row_chunks(&mut out.spare_capacity_mut()[..numel], row_len, |first, chunk| {
+        let part = nest.outer_rows(first, chunk.len() / row_len);
+        zip_fill(&part, chunk, lhs, rhs, &op);
+    });
+    // SAFETY: `zip_fill` wrote every one of the `numel` elements (the runs of the nests cover
+    // the whole output, in order, once).
+    unsafe { out.set_len(numel) };
+    Some(out)
+}
+
+/// repro patch: `zip_map`'s loops, writing the results of `nest` in row-major order into `out`
+/// (exactly as long as the nest).
+fn zip_fill<L, R, Out, F>(
+    nest: &ZipNest,
+    out: &mut [core::mem::MaybeUninit<Out>],
+    lhs: &[L],
+    rhs: &[R],
+    op: F,
+) where
+    L: Copy,
+    R: Copy,
+    F: Fn(L, R) -> Out,
+{
     let (len, l_st, r_st) = nest.inner();
+    let mut runs = out.chunks_exact_mut(len);
+    let mut next = || runs.next().expect("one output run per nest run");
     match (l_st, r_st) {
         (1, 1) => nest.for_each_run(|lb, rb| {
-            out.extend(
-                lhs[lb..lb + len]
-                    .iter()
-                    .zip(&rhs[rb..rb + len])
-                    .map(|(&a, &b)| op(a, b)),
-            );
+            let dst = next();
+            for (o, (&a, &b)) in dst.iter_mut().zip(lhs[lb..lb + len].iter().zip(&rhs[rb..rb + len])) {
+                o.write(op(a, b));
+            }
         }),
         (1, 0) => nest.for_each_run(|lb, rb| {
             let b = rhs[rb];
-            out.extend(lhs[lb..lb + len].iter().map(|&a| op(a, b)));
+            for (o, &a) in next().iter_mut().zip(&lhs[lb..lb + len]) {
+                o.write(op(a, b));
+            }
         }),
         (0, 1) => nest.for_each_run(|lb, rb| {
             let a = lhs[lb];
-            out.extend(rhs[rb..rb + len].iter().map(|&b| op(a, b)));
+            for (o, &b) in next().iter_mut().zip(&rhs[rb..rb + len]) {
+                o.write(op(a, b));
+            }
         }),
         _ => nest.for_each_run(|lb, rb| {
-            out.extend(
-                (0..len).map(|i| op(lhs[lb + i * l_st as usize], rhs[rb + i * r_st as usize])),
-            );
+            for (i, o) in next().iter_mut().enumerate() {
+                o.write(op(lhs[lb + i * l_st as usize], rhs[rb + i * r_st as usize]));
+            }
         }),
     }
-    debug_assert_eq!(out.len(), numel);
-    Some(out)
 }
 
 /// Apply `op` over a collapsed nest *in place*, writing the result back
@@ -261,6 +299,32 @@ where
 /// innermost src stride — contiguous, broadcast-scalar, or general
 /// strided — and monomorphized per call site so LLVM autovectorizes it.
 pub(crate) fn zip_apply_inplace<D, S, F>(nest: &ZipNest, dst: &mut [D], src: &[S], op: F)
+where
+    D: Copy + Send,
+    S: Copy + Sync,
+    F: Fn(D, S) -> D + Sync + Send,
+{
+    // repro patch: runs of whole outermost rows split across rayon's pool for large tensors
+    // (`crate::par`); upstream walked the nest on one thread.
+    if nest.ndim == 0 || nest.shape[..nest.ndim].contains(&0) {
+        return zip_apply_inplace_seq(nest, dst, src, op);
+    }
+    debug_assert!(
+        nest.lhs_is_dense(),
+        "zip_apply_inplace: destination must be dense"
+    );
+    // Dense: the outermost stride is the number of elements in one outermost row.
+    let row_len = nest.lhs_strides[0] as usize;
+    let start = nest.lhs_offset;
+    let region = &mut dst[start..start + nest.shape[0] * row_len];
+    crate::par::for_row_chunks(region, row_len, |first, chunk| {
+        let mut part = nest.outer_rows(first, chunk.len() / row_len);
+        part.lhs_offset = 0;
+        zip_apply_inplace_seq(&part, chunk, src, &op);
+    });
+}
+
+fn zip_apply_inplace_seq<D, S, F>(nest: &ZipNest, dst: &mut [D], src: &[S], op: F)
 where
     D: Copy,
     S: Copy,

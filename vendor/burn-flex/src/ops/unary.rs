@@ -55,8 +55,8 @@ where
 /// Apply a unary operation element-wise to a tensor.
 pub fn unary_op<F32Op, F64Op>(tensor: FlexTensor, f32_op: F32Op, f64_op: F64Op) -> FlexTensor
 where
-    F32Op: Fn(f32) -> f32 + Copy,
-    F64Op: Fn(f64) -> f64 + Copy,
+    F32Op: Fn(f32) -> f32 + Copy + Sync + Send,
+    F64Op: Fn(f64) -> f64 + Copy + Sync + Send,
 {
     let dtype = tensor.dtype();
 
@@ -73,7 +73,7 @@ where
 fn unary_op_typed<E, Op>(mut tensor: FlexTensor, op: Op) -> FlexTensor
 where
     E: burn_backend::Element + bytemuck::Pod,
-    Op: Fn(E) -> E,
+    Op: Fn(E) -> E + Sync + Send,
 {
     let n = tensor.layout().num_elements();
 
@@ -81,9 +81,12 @@ where
     if tensor.is_unique() && tensor.layout().is_contiguous() && tensor.layout().start_offset() == 0
     {
         let storage: &mut [E] = tensor.storage_mut();
-        for x in storage[..n].iter_mut() {
-            *x = op(*x);
-        }
+        // repro patch: split across rayon's pool for large tensors (`crate::par`).
+        crate::par::for_chunks(&mut storage[..n], |_, chunk| {
+            for x in chunk.iter_mut() {
+                *x = op(*x);
+            }
+        });
         return tensor;
     }
 
@@ -173,10 +176,14 @@ pub fn exp(tensor: FlexTensor) -> FlexTensor {
 /// repro patch: runs `f` once over all the elements of an f32 tensor, in a buffer of the
 /// tensor's own (itself when it is unique and contiguous, else a copy made as `unary_op` makes
 /// one), for element-wise work done on whole slices rather than one element at a time.
-pub(crate) fn map_f32_in_place(tensor: FlexTensor, f: impl FnOnce(&mut [f32])) -> FlexTensor {
+pub(crate) fn map_f32_in_place(
+    tensor: FlexTensor,
+    f: impl Fn(&mut [f32]) + Sync + Send,
+) -> FlexTensor {
     let mut tensor = unary_op(tensor, |x: f32| x, |x: f64| x);
     let n = tensor.layout().num_elements();
-    f(&mut tensor.storage_mut::<f32>()[..n]);
+    // Split across rayon's pool for large tensors (`crate::par`).
+    crate::par::for_chunks(&mut tensor.storage_mut::<f32>()[..n], |_, chunk| f(chunk));
     tensor
 }
 

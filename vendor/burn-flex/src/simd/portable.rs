@@ -25,18 +25,16 @@ const CHUNK_SIZE: usize = 4096;
 // one macro stamp out both the natural kernels (`a - b`) and the
 // reversed ones (`b - a`) needed when operands are dispatched swapped.
 macro_rules! define_inplace_f32_op {
-    ($pub_fn:ident, $seq_fn:ident, $par_fn:ident, |$a:ident, $b:ident| $body:expr) => {
+    ($pub_fn:ident, $seq_fn:ident, |$a:ident, $b:ident| $body:expr) => {
         #[inline]
         pub fn $pub_fn(a: &mut [f32], b: &[f32]) {
             debug_assert_eq!(a.len(), b.len());
 
-            #[cfg(feature = "rayon")]
-            if a.len() >= PARALLEL_THRESHOLD {
-                $par_fn(a, b);
-                return;
-            }
-
-            $seq_fn(a, b);
+            // repro patch: split across rayon's pool from `crate::par::MIN_ELEMENTS` on
+            // (twice it), not from `PARALLEL_THRESHOLD` (4 Mi elements).
+            crate::par::for_chunks(a, |first, chunk| {
+                $seq_fn(chunk, &b[first..first + chunk.len()])
+            });
         }
 
         #[macerator::with_simd]
@@ -63,39 +61,27 @@ macro_rules! define_inplace_f32_op {
             }
         }
 
-        #[cfg(feature = "rayon")]
-        fn $par_fn(a: &mut [f32], b: &[f32]) {
-            a.par_chunks_mut(CHUNK_SIZE)
-                .zip(b.par_chunks(CHUNK_SIZE))
-                .for_each(|(a_chunk, b_chunk)| {
-                    $seq_fn(a_chunk, b_chunk);
-                });
-        }
     };
 }
 
 define_inplace_f32_op!(
     add_inplace_f32,
     add_inplace_f32_seq,
-    add_inplace_f32_par,
     |a, b| a + b
 );
 define_inplace_f32_op!(
     sub_inplace_f32,
     sub_inplace_f32_seq,
-    sub_inplace_f32_par,
     |a, b| a - b
 );
 define_inplace_f32_op!(
     mul_inplace_f32,
     mul_inplace_f32_seq,
-    mul_inplace_f32_par,
     |a, b| a * b
 );
 define_inplace_f32_op!(
     div_inplace_f32,
     div_inplace_f32_seq,
-    div_inplace_f32_par,
     |a, b| a / b
 );
 
@@ -106,13 +92,11 @@ define_inplace_f32_op!(
 define_inplace_f32_op!(
     rsub_inplace_f32,
     rsub_inplace_f32_seq,
-    rsub_inplace_f32_par,
     |a, b| b - a
 );
 define_inplace_f32_op!(
     rdiv_inplace_f32,
     rdiv_inplace_f32_seq,
-    rdiv_inplace_f32_par,
     |a, b| b / a
 );
 
