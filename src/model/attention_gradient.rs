@@ -126,7 +126,11 @@ fn attention_gradient_of_one_query_over_two_keys_is_the_hand_computed_one() {
     let tensor = |data: &[f32], keys: usize| {
         Tensor::<4>::from_data(TensorData::new(data.to_vec(), [1, 1, keys, 1]), &device)
     };
-    let (q, k, v) = (tensor(&[1.0], 1), tensor(&[0.0, 1.0], 2), tensor(&[1.0, 3.0], 2));
+    let (q, k, v) = (
+        tensor(&[1.0], 1),
+        tensor(&[0.0, 1.0], 2),
+        tensor(&[1.0, 3.0], 2),
+    );
     let mask = Tensor::<4, Bool>::from_data(TensorData::new(vec![false; 2], [1, 1, 1, 2]), &device);
     let [out, dq, dk, dv] = output_and_gradients(
         |q, k, v| attention(q, k, v, Some(mask.clone()), None, OPTIONS),

@@ -40,6 +40,30 @@ fn exp_gives_the_bits_of_libms_expf() {
     assert_eq!(same_bits(&got, &want), xs.len());
 }
 
+/// All 2³² inputs, in 16 Mi-element slices (about a minute in release):
+/// `cargo test --release exp_gives_the_bits_of_libms_expf_on_every_input -- --ignored`.
+/// Run once per vector path (AVX-512 on an Intel Xeon, AVX2 on an AMD EPYC) when it changes.
+#[cfg(target_env = "gnu")]
+#[test]
+#[ignore = "exhaustive: about a minute in release"]
+fn exp_gives_the_bits_of_libms_expf_on_every_input() {
+    let device = Device::flex();
+    let slice = 1u64 << 24;
+    for start in (0..1u64 << 32).step_by(slice as usize) {
+        let xs: Vec<f32> = (start..start + slice)
+            .map(|b| f32::from_bits(b as u32))
+            .collect();
+        let got =
+            host(Tensor::<1>::from_data(TensorData::new(xs.clone(), [xs.len()]), &device).exp());
+        let want: Vec<f32> = xs.iter().map(|x| x.exp()).collect();
+        assert_eq!(
+            same_bits(&got, &want),
+            xs.len(),
+            "a difference in bits {start:#x}.."
+        );
+    }
+}
+
 #[cfg(target_env = "gnu")]
 #[test]
 fn sigmoid_gives_the_bits_of_the_scalar_formula() {
@@ -168,8 +192,14 @@ fn element_wise_results_on_two_threads_are_the_bits_of_one_thread() {
             let scaled = (b.clone() * 0.37).exp(); // scalar op, exp in place
             let masked = (b.clone() + 0.0).mask_fill(a.clone().greater_elem(0.5), -3.0);
             let transposed = kept.clone().swap_dims(0, 1) / b.swap_dims(0, 1); // strided zip
-            [shared_product, in_place, scaled, masked, transposed.swap_dims(0, 1)]
-                .map(|t| host(t.flatten::<1>(0, 1)))
+            [
+                shared_product,
+                in_place,
+                scaled,
+                masked,
+                transposed.swap_dims(0, 1),
+            ]
+            .map(|t| host(t.flatten::<1>(0, 1)))
         })
     };
     let (one, two) = (run(1), run(2));

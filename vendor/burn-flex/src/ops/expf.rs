@@ -1,5 +1,5 @@
-//! repro patch: `exp` of an f32 slice, 16 lanes at a time where the CPU has AVX-512, giving
-//! exactly the bits glibc's `expf` gives.
+//! repro patch: `exp` of an f32 slice, 16 lanes at a time where the CPU has AVX-512 (4 where it
+//! has AVX2 and FMA, with intrinsics), giving exactly the bits glibc's `expf` gives.
 //!
 //! The algorithm is glibc's (`sysdeps/ieee754/flt-32/e_expf.c`, from Arm's optimized-routines,
 //! Szabolcs Nagy 2017), as built for CPUs with FMA (`__expf_fma`):
@@ -10,8 +10,9 @@
 //! ```
 //! in double precision, with `r = fma(N/ln 2, x, −k)` and the polynomial in fused multiply-adds,
 //! rounded once to f32 at the end. Checked against glibc 2.36's `expf` on all 2³² inputs (no
-//! difference); repro's tests check a sample of them through `Tensor::exp`. Without AVX-512 the
-//! scalar `f32::exp` of the platform's libm runs, as before the patch.
+//! difference), and the AVX2 build the same way on an AMD EPYC without AVX-512; repro's tests
+//! check a sample of them through `Tensor::exp`. Without FMA (where glibc's own `expf` rounds
+//! `r` differently) the scalar `f32::exp` of the platform's libm runs, as before the patch.
 
 /// `T[i] = bits(2^(i/32)) − (i << 47)`, so that adding `k << 47` to `T[k mod 32]` makes the bits
 /// of `2^(k/32)` (glibc's `__exp2f_data.tab`; each is the correctly rounded double of 2^(i/32)).
@@ -92,13 +93,68 @@ fn exp_avx512(xs: &mut [f32]) {
     }
 }
 
+/// The same algorithm for CPUs with AVX2 and FMA but no AVX-512 (AMD's Zen 1–3, Intel before
+/// Skylake-X), written with intrinsics: LLVM leaves the scalar loop unvectorized there (it will
+/// not use AVX2's gather for the table). Each step is the scalar one's operation in 4 double
+/// lanes, in the same order, so the bits are the same (checked on all 2³² inputs).
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2,fma")]
+fn exp_avx2(xs: &mut [f32]) {
+    use core::arch::x86_64::*;
+    #[target_feature(enable = "avx2,fma")]
+    fn exp4(x: __m128) -> __m128 {
+        // `clamp` (a NaN becomes a bound here; it is put back at the end).
+        let xc = _mm_min_ps(_mm_max_ps(x, _mm_set1_ps(UNDERFLOW)), _mm_set1_ps(OVERFLOW));
+        let xd = _mm256_cvtps_pd(xc);
+        let inv_ln2_n = _mm256_set1_pd(INV_LN2_N);
+        let shift = _mm256_set1_pd(SHIFT);
+        let kd = _mm256_add_pd(_mm256_mul_pd(inv_ln2_n, xd), shift);
+        let ki = _mm256_castpd_si256(kd);
+        let kd = _mm256_sub_pd(kd, shift);
+        let r = _mm256_fmsub_pd(inv_ln2_n, xd, kd);
+        let index = _mm256_and_si256(ki, _mm256_set1_epi64x(31));
+        // SAFETY: every index is in 0..32, TABLE's length.
+        let t = unsafe { _mm256_i64gather_epi64::<8>(TABLE.as_ptr() as *const i64, index) };
+        let s = _mm256_castsi256_pd(_mm256_add_epi64(t, _mm256_slli_epi64::<47>(ki)));
+        let c0_c1 = _mm256_fmadd_pd(_mm256_set1_pd(C0), r, _mm256_set1_pd(C1));
+        let c2_1 = _mm256_fmadd_pd(_mm256_set1_pd(C2), r, _mm256_set1_pd(1.0));
+        let y = _mm256_fmadd_pd(c0_c1, _mm256_mul_pd(r, r), c2_1);
+        let y = _mm256_cvtpd_ps(_mm256_mul_pd(y, s));
+        let overflow = _mm_cmpgt_ps(x, _mm_set1_ps(OVERFLOW));
+        let y = _mm_blendv_ps(y, _mm_set1_ps(f32::INFINITY), overflow);
+        let y = _mm_blendv_ps(y, _mm_setzero_ps(), _mm_cmplt_ps(x, _mm_set1_ps(UNDERFLOW)));
+        _mm_blendv_ps(y, _mm_add_ps(x, x), _mm_cmpunord_ps(x, x))
+    }
+    let mut blocks = xs.chunks_exact_mut(8);
+    for block in &mut blocks {
+        let p = block.as_mut_ptr();
+        // SAFETY: a block is 8 f32s; unaligned loads and stores of 4 at p and p + 4.
+        unsafe {
+            let low = exp4(_mm_loadu_ps(p));
+            let high = exp4(_mm_loadu_ps(p.add(4)));
+            _mm_storeu_ps(p, low);
+            _mm_storeu_ps(p.add(4), high);
+        }
+    }
+    for x in blocks.into_remainder() {
+        *x = expf(*x);
+    }
+}
+
 /// Replaces every element of `xs` by its exponential.
 pub fn exp_in_place(xs: &mut [f32]) {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has the features the function is compiled for.
-        unsafe { exp_avx512(xs) };
-        return;
+    if std::is_x86_feature_detected!("fma") {
+        if std::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has the features the function is compiled for.
+            unsafe { exp_avx512(xs) };
+            return;
+        }
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: as above.
+            unsafe { exp_avx2(xs) };
+            return;
+        }
     }
     for x in xs.iter_mut() {
         *x = x.exp();
