@@ -15,6 +15,8 @@
 //! - `flex_patches` (tests only) — the patched CPU backend (vendor/burn-flex) gives the same bits
 //! - `attention_gradient` (tests only) — training attention's closed-form backward
 //!   (vendor/burn-autodiff) against the decomposed chain it replaced and a hand-worked case
+//! - `saved_outputs` (tests only) — `exp` and `sigmoid` under autodiff differentiate with their
+//!   saved forward output (vendor/burn-autodiff) and give the recomputation's bits
 
 #[cfg(test)]
 mod attention_gradient;
@@ -34,6 +36,8 @@ pub mod logprobs;
 pub mod presets;
 pub mod rope;
 pub mod sampling;
+#[cfg(test)]
+mod saved_outputs;
 pub mod speed;
 pub mod tokenizer;
 pub mod transformer;

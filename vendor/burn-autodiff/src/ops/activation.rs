@@ -95,17 +95,18 @@ impl<B: Backend, C: CheckpointStrategy> ActivationOps<Autodiff<B, C>> for Autodi
 
         retro_unary!(RetroSigmoid, B::sigmoid);
 
+        // repro patch: the backward takes the forward's output instead of computing the sigmoid
+        // of the input again (the same bits), as `float_exp` does (ops/tensor.rs).
         impl<B: Backend> Backward<B, 1> for Sigmoid {
-            type State = NodeId;
+            type State = B::FloatTensorPrimitive;
 
             fn backward(
                 self,
                 ops: Ops<Self::State, 1>,
                 grads: &mut Gradients,
-                checkpointer: &mut Checkpointer,
+                _checkpointer: &mut Checkpointer,
             ) {
-                let input = checkpointer.retrieve_node_output(ops.state);
-                let output = B::sigmoid(input);
+                let output = ops.state;
                 unary::<B, _>(ops.parents, ops.node, grads, |grad| {
                     B::sigmoid_backward(output, grad)
                 });
@@ -119,9 +120,9 @@ impl<B: Backend, C: CheckpointStrategy> ActivationOps<Autodiff<B, C>> for Autodi
             .parents([&tensor])
             .stateful()
         {
-            OpsKind::Tracked(mut prep) => {
-                let state = prep.checkpoint(&tensor);
-                prep.finish(state, B::sigmoid(tensor.primitive))
+            OpsKind::Tracked(prep) => {
+                let output = B::sigmoid(tensor.primitive);
+                prep.finish(output.clone(), output)
             }
             OpsKind::UnTracked(prep) => prep.finish(B::sigmoid(tensor.primitive)),
         }
