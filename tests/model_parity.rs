@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::scratch;
 
-/// The CPU unless `REPRO_DEVICE` names another backend (`REPRO_DEVICE=wgpu cargo test --features vulkan`).
+/// The CPU unless `REPRO_DEVICE` names another backend (`REPRO_DEVICE=wgpu cargo test --features wgpu`).
 fn device() -> Device {
     std::env::var("REPRO_DEVICE")
         .map_or(Ok(DeviceKind::Cpu), |name| name.parse())

@@ -54,8 +54,8 @@ fn wgpu_device() -> Result<Device> {
 fn wgpu_device() -> Result<Device> {
     bail!(
         "this repro was built without GPU support for wgpu; rebuild with `cargo build --release \
-         --features vulkan` (wgpu on Vulkan, as scripts/gpu_build.sh does) or `--features wgpu` \
-         (wgpu's choice of API)"
+         --features wgpu` (as scripts/gpu_build.sh does) or `--features vulkan` (wgpu pinned to \
+         Vulkan with CubeCL's SPIR-V compiler)"
     )
 }
 
