@@ -2,7 +2,8 @@
 """The device run's results as Markdown: scripts/gpu_figures.py OUT [--repro BIN].
 
 OUT is the folder scripts/gpu_device.sh wrote (the device call's files, or gpu_lavapipe.sh's).
-Prints the adapter, the parity lines, the steps' times, and every benchmark's tokens/s with the
+Prints the adapter, the parity lines, the steps' times, and every benchmark's and `repro model
+speed` result's tokens/s with the
 FLOP/s it achieves: forward and generation at 2 × weights per token (`repro model info`), a
 train step at 3 × that (forward + backward), against the f32 matmul of the same run and the
 H200's ≈ 790 TFLOP/s dense bf16 (NVIDIA's datasheet: 1,979 with sparsity).
@@ -68,6 +69,21 @@ def main():
         flops = tokens * per_token
         share = f"{flops / peak:.1%}" if peak else "—"
         print(f"| {group} | {shape} | {tokens:,.0f} | {flops:.3e} | {share} | {flops / H200_BF16_DENSE:.2%} |")
+    speeds = sorted(out.glob("speed_*.json"))
+    if speeds:
+        print("\n| repro model speed | shape | tokens/s | achieved FLOP/s | of 790 TFLOP/s bf16 |")
+        print("|---|---|---|---|---|")
+    for path in speeds:
+        text = path.read_text().strip()
+        if not text:
+            print(f"| {path.stem} | no result | | | |")
+            continue
+        s = json.loads(text)
+        work = s.get("work", "forward")
+        preset = path.stem.removeprefix("speed_").removeprefix("train_")
+        flops = s["tokens_per_second"] * flops_per_token(repro, preset) * (3 if work == "train" else 1)
+        print(f"| {preset} {work} | {s['batch']} × {s['len']} | {s['tokens_per_second']:,.0f} | "
+              f"{flops:.3e} | {flops / H200_BF16_DENSE:.2%} |")
     diff = out / "quick_diff.txt"
     if diff.exists():
         print("\nquick profile, GPU against CPU (repro diff --ignore-param device --tolerance 1e-3):")

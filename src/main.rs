@@ -165,8 +165,9 @@ enum ModelCommand {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
-    /// Time a no-grad forward at a fixed shape on fixed tokens (one warm-up, then --repeat
-    /// timed forwards); prints a JSON line with the seconds of each and the tokens/s of the median.
+    /// Time a no-grad forward (or, with --train, a training step) at a fixed shape on fixed
+    /// tokens (one warm-up, then --repeat timed runs); prints a JSON line with the seconds of
+    /// each and the tokens/s of the median.
     Speed {
         /// A model folder: config.json, model.safetensors (or shards) and tokenizer.json.
         #[arg(long)]
@@ -183,6 +184,10 @@ enum ModelCommand {
         /// Where to run: cpu, or a GPU backend repro was built with.
         #[arg(long, default_value_t = repro::model::DeviceKind::Cpu)]
         device: repro::model::DeviceKind,
+        /// Time a training step instead: forward with autodiff, the mean negative
+        /// log-likelihood of every next token, backward, clipping and AdamW.
+        #[arg(long)]
+        train: bool,
     },
     /// Run one model on the CPU and on a GPU backend and compare logits, greedy tokens (KV
     /// cache, left-padded batch) and log-probabilities; prints a JSON line, fails on a mismatch.
@@ -445,10 +450,13 @@ fn run(cli: Cli) -> Result<()> {
             len,
             repeat,
             device,
+            train,
         }) => {
+            use repro::model::speed::{Work, speed_command};
+            let work = if train { Work::Train } else { Work::Forward };
             print!(
                 "{}",
-                repro::model::speed::speed_command(&model, batch, len, repeat, device)?
+                speed_command(&model, batch, len, repeat, device, work)?
             );
             Ok(())
         }

@@ -116,6 +116,33 @@ fn tokenizer_train_then_model_init_then_generate() {
     assert_eq!(seconds.len(), 3);
     assert!(seconds.iter().all(|s| s.as_f64().unwrap() > 0.0));
     assert!(speed["tokens_per_second"].as_f64().unwrap() > 0.0);
+    assert_eq!(speed["work"], "forward");
+
+    let train = stdout(&run(&[
+        "model",
+        "speed",
+        "--train",
+        "--model",
+        model.to_str().unwrap(),
+        "--batch",
+        "2",
+        "--len",
+        "16",
+        "--repeat",
+        "3",
+    ]));
+    let train: serde_json::Value = serde_json::from_str(&train).expect("one JSON line");
+    assert_eq!(train["work"], "train");
+    assert_eq!(train["seconds"].as_array().expect("seconds").len(), 3);
+    // The same rows at every step: the warm-up and 3 timed steps train on them, so the loss falls.
+    let losses: Vec<f64> = train["losses"]
+        .as_array()
+        .expect("losses")
+        .iter()
+        .map(|l| l.as_f64().unwrap())
+        .collect();
+    assert_eq!(losses.len(), 4);
+    assert!(losses[3] < losses[0], "{losses:?}");
 }
 
 #[test]
