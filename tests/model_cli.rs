@@ -97,19 +97,14 @@ fn tokenizer_train_then_model_init_then_generate() {
         ]))
     );
 
-    let speed = stdout(&run(&[
-        "model",
-        "speed",
-        "--model",
-        model.to_str().unwrap(),
-        "--batch",
-        "2",
-        "--len",
-        "16",
-        "--repeat",
-        "3",
-    ]));
-    let speed: serde_json::Value = serde_json::from_str(&speed).expect("one JSON line");
+    // `repro model speed` at 2 × 16 tokens, 3 timed runs, with `extra` flags: its JSON line.
+    let model_speed = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["model", "speed", "--model", model.to_str().unwrap()];
+        args.extend(["--batch", "2", "--len", "16", "--repeat", "3"]);
+        args.extend(extra);
+        serde_json::from_str(&stdout(&run(&args))).expect("one JSON line")
+    };
+    let speed = model_speed(&[]);
     assert_eq!(speed["batch"], 2);
     assert_eq!(speed["len"], 16);
     let seconds = speed["seconds"].as_array().expect("seconds");
@@ -118,20 +113,7 @@ fn tokenizer_train_then_model_init_then_generate() {
     assert!(speed["tokens_per_second"].as_f64().unwrap() > 0.0);
     assert_eq!(speed["work"], "forward");
 
-    let train = stdout(&run(&[
-        "model",
-        "speed",
-        "--train",
-        "--model",
-        model.to_str().unwrap(),
-        "--batch",
-        "2",
-        "--len",
-        "16",
-        "--repeat",
-        "3",
-    ]));
-    let train: serde_json::Value = serde_json::from_str(&train).expect("one JSON line");
+    let train = model_speed(&["--train"]);
     assert_eq!(train["work"], "train");
     assert_eq!(train["seconds"].as_array().expect("seconds").len(), 3);
     // The same rows at every step: the warm-up and 3 timed steps train on them, so the loss falls.
