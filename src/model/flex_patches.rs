@@ -1,9 +1,10 @@
-//! The CPU backend is burn-flex with five local patches (vendor/burn-flex/PATCHES.md), each
+//! The CPU backend is burn-flex with six local patches (vendor/burn-flex/PATCHES.md), each
 //! meant to change no bit of any result. These tests hold them to it through burn's own API:
 //! `exp` and `sigmoid` against the scalar formulas they replace, attention over a strided
 //! view (a KV cache's filled positions) against the same keys and values made contiguous, a
-//! matmul whose output gemm does not write (k = 0), and element-wise loops split across two
-//! threads against one.
+//! matmul whose output gemm does not write (k = 0), element-wise loops split across two
+//! threads against one, and attention rows that skip their trailing masked keys against the
+//! general path.
 
 use burn::tensor::activation::sigmoid;
 use burn::tensor::module::attention;
@@ -143,6 +144,67 @@ fn attention_over_a_strided_cache_view_equals_attention_over_a_copy() {
     let (strided, copied) = (flat(strided), flat(copied));
     assert!(strided.iter().all(|x| x.is_finite()));
     assert_eq!(same_bits(&strided, &copied), strided.len());
+}
+
+/// Patch 6: rows whose trailing keys are masked (causally, or by right padding) skip them.
+/// The general path, which an additive bias selects (a zero bias adds nothing: `x + 0 = x`,
+/// `−∞ + 0 = −∞`), computes exp(−∞) = 0 for them and sums it; both must give the same bits.
+#[test]
+fn attention_skipping_trailing_masked_keys_gives_the_bits_of_the_general_path() {
+    let device = Device::flex();
+    let (batch, heads, seq, dim) = (2, 3, 37, 16);
+    let values = |salt: u32, n: usize| -> Vec<f32> {
+        (0..n as u32)
+            .map(|i| ((i.wrapping_mul(2654435761) ^ salt) % 1000) as f32 / 125.0 - 4.0)
+            .collect()
+    };
+    let tensor = |salt| {
+        Tensor::<4>::from_data(
+            TensorData::new(
+                values(salt, batch * heads * seq * dim),
+                [batch, heads, seq, dim],
+            ),
+            &device,
+        )
+    };
+    let (query, keys, vals) = (tensor(1), tensor(2), tensor(3));
+    // Causal, with batch row 1 right-padded after 29 tokens and left-padded before 3, and one
+    // query row that sees nothing.
+    let blocked: Vec<bool> = (0..batch * heads * seq * seq)
+        .map(|i| {
+            let (b, q, k) = (i / (heads * seq * seq), (i / seq) % seq, i % seq);
+            k > q || (b == 1 && (k >= 29 || k < 3)) || (b == 0 && q == 5)
+        })
+        .collect();
+    let mask =
+        Tensor::<4, Bool>::from_data(TensorData::new(blocked, [batch, heads, seq, seq]), &device);
+    let zero_bias = Tensor::<4>::zeros([batch, heads, seq, seq], &device);
+    let flat = |t: Tensor<4>| host(t.flatten::<1>(0, 3));
+    for is_causal in [false, true] {
+        let options = AttentionModuleOptions {
+            scale: None,
+            softcap: None,
+            is_causal,
+        };
+        let run = |bias: Option<Tensor<4>>| {
+            flat(attention(
+                query.clone(),
+                keys.clone(),
+                vals.clone(),
+                Some(mask.clone()),
+                bias,
+                options,
+            ))
+        };
+        let (skipping, general) = (run(None), run(Some(zero_bias.clone())));
+        assert!(skipping.iter().all(|x| x.is_finite()));
+        assert!(skipping.iter().any(|&x| x != 0.0));
+        assert_eq!(
+            same_bits(&skipping, &general),
+            skipping.len(),
+            "is_causal {is_causal}"
+        );
+    }
 }
 
 #[test]

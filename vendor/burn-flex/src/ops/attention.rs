@@ -965,6 +965,78 @@ fn head_blocks(tensor: FlexTensor) -> (FlexTensor, HeadSteps) {
     (tensor, steps)
 }
 
+/// The keys `0..end` that can carry weight for query row `qi` (repro patch): every key after
+/// `end` is masked, by the causal offset or by the mask row (true = may not attend).
+fn weighted_prefix(
+    qi: usize,
+    mask_row: Option<&[u8]>,
+    causal_offset: Option<isize>,
+    seq_kv: usize,
+) -> usize {
+    let mut end = match causal_offset {
+        Some(offset) => (qi as isize + offset + 1).clamp(0, seq_kv as isize) as usize,
+        None => seq_kv,
+    };
+    if let Some(mask) = mask_row {
+        while end > 0 && mask[end - 1] != 0 {
+            end -= 1;
+        }
+    }
+    end
+}
+
+/// Softmax of `row · scale` with the masked keys at −∞, in place (repro patch): the same
+/// operations as the general path of `naive_attention_head` in the same order for the sum, so
+/// the same bits; the scaling and the maximum run over 8 independent lanes (a maximum does
+/// not depend on the order in which it is taken), so they vectorize.
+fn masked_softmax_in_place<T: FlashGemm>(row: &mut [T], mask: Option<&[u8]>, scale: T) {
+    let neg_inf = T::neg_infinity();
+    match mask {
+        Some(mask) => {
+            for (s, &m) in row.iter_mut().zip(mask) {
+                *s = if m != 0 { neg_inf } else { *s * scale };
+            }
+        }
+        None => {
+            for s in row.iter_mut() {
+                *s = *s * scale;
+            }
+        }
+    }
+    let mut lanes = [neg_inf; 8];
+    let chunks = row.chunks_exact(8);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            if v > *lane {
+                *lane = v;
+            }
+        }
+    }
+    let mut row_max = neg_inf;
+    for &v in lanes.iter().chain(rest) {
+        if v > row_max {
+            row_max = v;
+        }
+    }
+    if row_max == neg_inf {
+        row.fill(T::zero());
+        return;
+    }
+    for s in row.iter_mut() {
+        *s = *s - row_max;
+    }
+    T::exp_in_place(row);
+    let mut sum = T::zero();
+    for s in row.iter() {
+        sum += *s;
+    }
+    let inv_sum = T::one() / sum;
+    for s in row.iter_mut() {
+        *s = *s * inv_sum;
+    }
+}
+
 /// Process a single (batch, head) pair with naive (non-tiled) attention.
 ///
 /// 1. scores[seq_q, seq_kv] = Q @ K^T              (one gemm)
@@ -1014,6 +1086,18 @@ fn naive_attention_head<T: FlashGemm>(
 
     for qi in 0..seq_q {
         let row = &mut scores[qi * seq_kv..(qi + 1) * seq_kv];
+
+        // repro patch: without softcap or bias, only the keys up to the row's last unmasked one
+        // are scaled, exponentiated and summed; the masked keys after it get 0 directly (the
+        // path below computes exp(−∞) = 0 for them and adds it: the same bits).
+        if softcap.is_none() && bias.is_none() {
+            let mask_row = mask.map(|m| &m[qi * seq_kv..(qi + 1) * seq_kv]);
+            let end = weighted_prefix(qi, mask_row, causal_offset, seq_kv);
+            let (weighted, after) = row.split_at_mut(end);
+            after.fill(T::zero());
+            masked_softmax_in_place(weighted, mask_row.map(|m| &m[..end]), scale);
+            continue;
+        }
 
         let mut row_max = neg_inf;
         for (ki, s) in row.iter_mut().enumerate() {
