@@ -6,7 +6,7 @@ interleaved pairs (repro, torch, repro, torch, ...), on the same folder and the 
 
   rl     one GRPO step of the CPU study's shape: rft, 4 prompts × 4 rollouts, ≤ 96 new tokens,
          one optimizer update. repro: `repro run` of a one-cell experiment, the per-step
-         `seconds` metric (the first step dropped as warm-up). torch: `generate` (sampling at
+         `seconds` metric (the first --warmup steps dropped, see below). torch: `generate` (sampling at
          T = 1, KV cache) of as many new tokens as repro's rollouts had on average, one no-grad
          reference pass (π_old is the rollout's own log-probability on both sides), a training
          forward, the loss repro computes (PPO-clip + k3 KL + entropy, token means), backward,
@@ -18,11 +18,19 @@ interleaved pairs (repro, torch, repro, torch, ...), on the same folder and the 
          SmolLM2-135M folder given by --smollm2 (`repro model import` of the GGUF file);
          repro: `repro eval` wall time, torch: load + the same prompts + `generate`.
 
+Warm-up: the torch side keeps one process warm across rounds and times its steps after one
+untimed step; repro starts a fresh process for every round, and its first steps there pay for
+memory the process touches for the first time (on a 2-core Firecracker VM, 2026-12-07, the SFT
+steps of one tiny-1m round took 0.547, 0.257, 0.255, 0.147 s; the same run started right after
+another, before the host took the freed memory back, began at 0.19 s). So each repro round runs
+--warmup more steps (default 3) and drops them: both sides are timed in steady state, as the
+hundreds of steps of a real run are.
+
 Ratios are torch time / repro time: above 1, repro is faster. Needs torch, transformers,
 tokenizers and pyarrow:
 
     python3 scripts/bench_vs_torch.py --repro target/release/repro [--presets tiny-1m,tiny-4m]
-        [--pairs 3] [--smollm2 DIR] [--work /tmp/bench]
+        [--pairs 3] [--steps 4] [--warmup 3] [--smollm2 DIR] [--work /tmp/bench]
 """
 
 import argparse
@@ -95,10 +103,10 @@ sft_lr = {LR}
     return path
 
 
-def repro_step_seconds(repro, toml, results, name):
+def repro_step_seconds(repro, toml, results, name, warmup):
     run([repro, "run", toml, "--results", results, "--force", "--quiet"])
     values = metric(results, name)
-    return values[1:] if len(values) > 1 else values
+    return values[warmup:] if len(values) > warmup else values[-1:]
 
 
 def examples(repro, work, n):
@@ -217,8 +225,8 @@ def bench_preset(args, work, preset):
     data = examples(args.repro, work, 64)
     prompts = [tokenizer.encode(q, add_special_tokens=False).ids for q, _ in data[:ROLLOUT_PROMPTS]]
     sft_batch = [(tokenizer.encode(q, add_special_tokens=False).ids, tokenizer.encode(a, add_special_tokens=False).ids) for q, a in data[:SFT_BATCH]]
-    rl_toml = experiment(work, preset, folder, "rft", args.steps)
-    sft_toml = experiment(work, preset, folder, "sft", args.steps)
+    rl_toml = experiment(work, preset, folder, "rft", args.warmup + args.steps)
+    sft_toml = experiment(work, preset, folder, "sft", args.warmup + args.steps)
     fwd_ids = fixed_tokens(config["vocab_size"])
     # Warm-up on the torch side (repro drops its first step instead).
     torch_rl_step(policy, reference, optimizer, prompts, MAX_NEW_TOKENS, pad)
@@ -228,13 +236,15 @@ def bench_preset(args, work, preset):
     lengths = []
     for pair in range(args.pairs):
         results = work / f"results_{preset}"
-        seconds = repro_step_seconds(args.repro, rl_toml, results, "seconds")
-        lengths += metric(results, "response_length")
+        seconds = repro_step_seconds(args.repro, rl_toml, results, "seconds", args.warmup)
+        timed_lengths = metric(results, "response_length")[args.warmup:]  # the timed steps'
+        lengths += timed_lengths
         times["rl"][0].extend(seconds)
-        new_tokens = round(statistics.mean(metric(results, "response_length")))
+        new_tokens = round(statistics.mean(timed_lengths))
         times["rl"][1].extend(torch_rl_step(policy, reference, optimizer, prompts, new_tokens, pad)
                               for _ in range(args.steps))
-        times["sft"][0].extend(repro_step_seconds(args.repro, sft_toml, results, "sft_seconds"))
+        times["sft"][0].extend(repro_step_seconds(args.repro, sft_toml, results, "sft_seconds",
+                                                  args.warmup))
         times["sft"][1].extend(torch_sft_step(policy, optimizer, sft_batch, pad)
                                for _ in range(args.steps))
         speed = subprocess.run([args.repro, "model", "speed", "--model", folder, "--batch",
@@ -283,7 +293,9 @@ def main():
     parser.add_argument("--repro", required=True, help="the repro binary")
     parser.add_argument("--presets", default="tiny-1m,tiny-4m")
     parser.add_argument("--pairs", type=int, default=3, help="interleaved repro/torch rounds")
-    parser.add_argument("--steps", type=int, default=4, help="steps per round and side")
+    parser.add_argument("--steps", type=int, default=4, help="timed steps per round and side")
+    parser.add_argument("--warmup", type=int, default=3,
+                        help="untimed steps before them in each repro round (a fresh process)")
     parser.add_argument("--smollm2", help="SmolLM2-135M model folder (repro model import)")
     parser.add_argument("--work", default="/tmp/repro-bench-vs-torch")
     args = parser.parse_args()
