@@ -985,10 +985,10 @@ fn weighted_prefix(
     end
 }
 
-/// Softmax of `row · scale` with the masked keys at −∞, in place (repro patch): the same
-/// operations as the general path of `naive_attention_head` in the same order for the sum, so
-/// the same bits; the scaling and the maximum run over 8 independent lanes (a maximum does
-/// not depend on the order in which it is taken), so they vectorize.
+/// Softmax of `row · scale` with the masked keys at −∞, in place (repro patch): it ends in
+/// `softmax_from_max` as the general path of `naive_attention_head` does, so the same bits;
+/// the scaling and the maximum run over 8 independent lanes (a maximum does not depend on the
+/// order in which it is taken), so they vectorize.
 fn masked_softmax_in_place<T: FlashGemm>(row: &mut [T], mask: Option<&[u8]>, scale: T) {
     let neg_inf = T::neg_infinity();
     match mask {
@@ -1019,10 +1019,18 @@ fn masked_softmax_in_place<T: FlashGemm>(row: &mut [T], mask: Option<&[u8]>, sca
             row_max = v;
         }
     }
-    if row_max == neg_inf {
+    softmax_from_max(row, row_max);
+}
+
+/// `row ← exp(row − row_max) / Σ exp(row − row_max)`, the sum taken left to right; a row whose
+/// maximum is −∞ (every key masked) becomes zeros.
+fn softmax_from_max<T: FlashGemm>(row: &mut [T], row_max: T) {
+    if row_max == T::neg_infinity() {
         row.fill(T::zero());
         return;
     }
+    // repro patch: the row's exponentials in one `exp_in_place` call (the same values,
+    // summed in the same order).
     for s in row.iter_mut() {
         *s = *s - row_max;
     }
@@ -1129,26 +1137,7 @@ fn naive_attention_head<T: FlashGemm>(
             }
         }
 
-        if row_max == neg_inf {
-            row.fill(T::zero());
-            continue;
-        }
-
-        // repro patch: the row's exponentials in one `exp_in_place` call (the same values,
-        // summed in the same order).
-        for s in row.iter_mut() {
-            *s = *s - row_max;
-        }
-        T::exp_in_place(row);
-        let mut sum = T::zero();
-        for s in row.iter() {
-            sum += *s;
-        }
-
-        let inv_sum = T::one() / sum;
-        for s in row.iter_mut() {
-            *s = *s * inv_sum;
-        }
+        softmax_from_max(row, row_max);
     }
 
     // output = softmax(scores) @ V
