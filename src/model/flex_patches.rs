@@ -87,15 +87,20 @@ fn sigmoid_gives_the_bits_of_the_scalar_formula() {
     assert_eq!(same_bits(&got, &want), xs.len());
 }
 
+/// `n` fixed values in [−half_range, half_range), 1000 steps apart, scrambled by `salt`.
+fn hashed_values(salt: u32, n: usize, half_range: f32) -> Vec<f32> {
+    (0..n as u32)
+        .map(|i| {
+            ((i.wrapping_mul(2654435761) ^ salt) % 1000) as f32 / (500.0 / half_range) - half_range
+        })
+        .collect()
+}
+
 #[test]
 fn attention_over_a_strided_cache_view_equals_attention_over_a_copy() {
     let device = Device::flex();
     let (batch, heads, capacity, filled, dim) = (3, 2, 11, 7, 8);
-    let values = |salt: u32, n: usize| -> Vec<f32> {
-        (0..n as u32)
-            .map(|i| ((i.wrapping_mul(2654435761) ^ salt) % 1000) as f32 / 250.0 - 2.0)
-            .collect()
-    };
+    let values = |salt, n| hashed_values(salt, n, 2.0);
     let cache = |salt| {
         Tensor::<4>::from_data(
             TensorData::new(
@@ -153,11 +158,7 @@ fn attention_over_a_strided_cache_view_equals_attention_over_a_copy() {
 fn attention_skipping_trailing_masked_keys_gives_the_bits_of_the_general_path() {
     let device = Device::flex();
     let (batch, heads, seq, dim) = (2, 3, 37, 16);
-    let values = |salt: u32, n: usize| -> Vec<f32> {
-        (0..n as u32)
-            .map(|i| ((i.wrapping_mul(2654435761) ^ salt) % 1000) as f32 / 125.0 - 4.0)
-            .collect()
-    };
+    let values = |salt, n| hashed_values(salt, n, 4.0);
     let tensor = |salt| {
         Tensor::<4>::from_data(
             TensorData::new(
