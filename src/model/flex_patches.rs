@@ -87,34 +87,23 @@ fn sigmoid_gives_the_bits_of_the_scalar_formula() {
     assert_eq!(same_bits(&got, &want), xs.len());
 }
 
-/// `n` fixed values in [−half_range, half_range), 1000 steps apart, scrambled by `salt`.
-fn hashed_values(salt: u32, n: usize, half_range: f32) -> Vec<f32> {
-    (0..n as u32)
+/// A tensor of fixed values in [−half_range, half_range), 1000 steps apart, scrambled by `salt`.
+fn hashed_tensor(salt: u32, shape: [usize; 4], half_range: f32, device: &Device) -> Tensor<4> {
+    let values = (0..shape.iter().product::<usize>() as u32)
         .map(|i| {
             ((i.wrapping_mul(2654435761) ^ salt) % 1000) as f32 / (500.0 / half_range) - half_range
         })
-        .collect()
+        .collect::<Vec<f32>>();
+    Tensor::<4>::from_data(TensorData::new(values, shape), device)
 }
 
 #[test]
 fn attention_over_a_strided_cache_view_equals_attention_over_a_copy() {
     let device = Device::flex();
     let (batch, heads, capacity, filled, dim) = (3, 2, 11, 7, 8);
-    let values = |salt, n| hashed_values(salt, n, 2.0);
-    let cache = |salt| {
-        Tensor::<4>::from_data(
-            TensorData::new(
-                values(salt, batch * heads * capacity * dim),
-                [batch, heads, capacity, dim],
-            ),
-            &device,
-        )
-    };
+    let cache = |salt| hashed_tensor(salt, [batch, heads, capacity, dim], 2.0, &device);
     let (keys, vals) = (cache(1), cache(2));
-    let query = Tensor::<4>::from_data(
-        TensorData::new(values(3, batch * heads * 2 * dim), [batch, heads, 2, dim]),
-        &device,
-    );
+    let query = hashed_tensor(3, [batch, heads, 2, dim], 2.0, &device);
     // Row 1 may not see key 0: the mask takes part as it does in generation.
     let mut blocked = vec![false; batch * heads * 2 * filled];
     for h in 0..heads * 2 {
@@ -158,16 +147,7 @@ fn attention_over_a_strided_cache_view_equals_attention_over_a_copy() {
 fn attention_skipping_trailing_masked_keys_gives_the_bits_of_the_general_path() {
     let device = Device::flex();
     let (batch, heads, seq, dim) = (2, 3, 37, 16);
-    let values = |salt, n| hashed_values(salt, n, 4.0);
-    let tensor = |salt| {
-        Tensor::<4>::from_data(
-            TensorData::new(
-                values(salt, batch * heads * seq * dim),
-                [batch, heads, seq, dim],
-            ),
-            &device,
-        )
-    };
+    let tensor = |salt| hashed_tensor(salt, [batch, heads, seq, dim], 4.0, &device);
     let (query, keys, vals) = (tensor(1), tensor(2), tensor(3));
     // Causal, with batch row 1 right-padded after 29 tokens and left-padded before 3, and one
     // query row that sees nothing.
