@@ -1,7 +1,9 @@
 //! Training attention is one differentiable operation with a closed-form backward (the
 //! patched burn-autodiff, vendor/burn-autodiff/PATCHES.md). These tests hold it to the
 //! decomposed chain it replaced — burn's `attention_fallback`, written out here with tensor
-//! operations, each differentiated by burn — and to a gradient worked out by hand.
+//! operations, each differentiated by burn — to a gradient worked out by hand, and, bit for
+//! bit, to its own closed form written with tensor operations (on burn-flex its row passes
+//! run fused, vendor/burn-flex/PATCHES.md patch 7, and must not change a bit).
 
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
@@ -33,13 +35,18 @@ fn values(salt: u32, shape: [usize; 4], device: &Device) -> Tensor<4> {
 /// `attention_fallback` (burn-backend 0.22.1, `ops/modules/attention.rs`) with tensor
 /// operations: every step is recorded and differentiated by autodiff on its own.
 fn decomposed(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, mask: Tensor<4, Bool>) -> Tensor<4> {
+    probabilities(q, k, mask).matmul(v)
+}
+
+/// The softmax of `decomposed`: P = softmax(mask(Q Kᵀ · scale)), operation by operation.
+fn probabilities(q: Tensor<4>, k: Tensor<4>, mask: Tensor<4, Bool>) -> Tensor<4> {
     let scale = 1.0 / (q.dims()[3] as f64).sqrt();
     let scores = q.matmul(k.swap_dims(2, 3)).mul_scalar(scale);
     let scores = scores.mask_fill(mask, f32::NEG_INFINITY);
     let max = scores.clone().max_dim(3).clamp_min(f32::MIN);
     let numerator = (scores - max).exp();
     let sum = numerator.clone().sum_dim(3).clamp_min(f32::MIN_POSITIVE);
-    (numerator / sum).matmul(v)
+    numerator / sum
 }
 
 /// Output and the gradients of Σ (output ⊙ weights) with respect to query, keys and values.
@@ -148,4 +155,91 @@ fn attention_gradient_of_one_query_over_two_keys_is_the_hand_computed_one() {
     assert!(close(&dq, &[ds]), "{dq:?}");
     assert!(close(&dk, &[-ds, ds]), "{dk:?}");
     assert!(close(&dv, &[1.0 / (1.0 + e), e / (1.0 + e)]), "{dv:?}");
+}
+
+/// The patched op's forward and closed-form backward (vendor/burn-autodiff/src/ops/
+/// attention_ops.rs) with tensor operations and no autodiff, for the loss Σ (O ⊙ W):
+/// dO = W, dV = Pᵀ dO, dS = P ⊙ (dO Vᵀ − rowsum(dO ⊙ O)), dQ = scale·dS K, dK = scale·dSᵀ Q.
+fn closed_form(
+    [q, k, v]: [Tensor<4>; 3],
+    mask: Tensor<4, Bool>,
+    weights: Tensor<4>,
+) -> [Vec<f32>; 4] {
+    let scale = 1.0 / (q.dims()[3] as f64).sqrt();
+    let p = probabilities(q.clone(), k.clone(), mask);
+    let o = p.clone().matmul(v.clone());
+    let d_v = p.clone().swap_dims(2, 3).matmul(weights.clone());
+    let d_p = weights.clone().matmul(v.swap_dims(2, 3));
+    let d = (weights * o.clone()).sum_dim(3);
+    let d_s = p * (d_p - d);
+    let d_q = d_s.clone().matmul(k).mul_scalar(scale);
+    let d_k = d_s.swap_dims(2, 3).matmul(q).mul_scalar(scale);
+    [host(o), host(d_q), host(d_k), host(d_v)]
+}
+
+/// The fused row passes on burn-flex against the operations they replace, at sizes that take
+/// every lane path (keys 1, 8, 37, 70), with a mask broadcast over heads (as the model passes
+/// it), causal rows, left and right padding, a query row that sees nothing, and a NaN score.
+#[test]
+fn attention_and_its_gradients_are_the_bits_of_their_closed_form_on_flex() {
+    let (batch, heads, dim) = (2, 3, 8);
+    for (queries, keys) in [(1, 1), (8, 8), (37, 37), (5, 70), (70, 70)] {
+        let device = Device::flex().autodiff();
+        let plain = Device::flex();
+        let blocked: Vec<bool> = (0..batch * queries * keys)
+            .map(|i| {
+                let (b, q, k) = (i / (queries * keys), (i / keys) % queries, i % keys);
+                let causal = k > q + keys - queries;
+                causal || (b == 1 && (k < 2 || k + 3 > keys) && keys > 4) || (b == 0 && q == 3)
+            })
+            .collect();
+        let shape = [batch, 1, queries, keys];
+        let mask_on =
+            |d: &Device| Tensor::<4, Bool>::from_data(TensorData::new(blocked.clone(), shape), d);
+        let inputs = |d: &Device| {
+            let mut q = values(1, [batch, heads, queries, dim], d);
+            if queries > 6 {
+                // One NaN in batch 1's query row 6: its scores, and so its row, are NaN.
+                let nan = Tensor::<4>::from_data(TensorData::new(vec![f32::NAN], [1, 1, 1, 1]), d);
+                q = q.slice_assign([1..2, 0..1, 6..7, 0..1], nan);
+            }
+            [
+                q,
+                values(2, [batch, heads, keys, dim], d),
+                values(3, [batch, heads, keys, dim], d),
+            ]
+        };
+        let weights = |d: &Device| values(4, [batch, heads, queries, dim], d);
+        let [q, k, v] = inputs(&device);
+        let fused = output_and_gradients(
+            |q, k, v| attention(q, k, v, Some(mask_on(&device)), None, OPTIONS),
+            &q,
+            &k,
+            &v,
+            &weights(&device),
+        );
+        let want = closed_form(inputs(&plain), mask_on(&plain), weights(&plain));
+        for (name, got, want) in [
+            ("output", &fused[0], &want[0]),
+            ("query", &fused[1], &want[1]),
+            ("keys", &fused[2], &want[2]),
+            ("values", &fused[3], &want[3]),
+        ] {
+            let differing = got
+                .iter()
+                .zip(want.iter())
+                .filter(|(g, w)| g.to_bits() != w.to_bits() && !(g.is_nan() && w.is_nan()))
+                .count();
+            assert_eq!(
+                differing, 0,
+                "{name}, {queries} queries × {keys} keys: elements differ"
+            );
+            // (Over one key the softmax is constant: dQ = dK = 0 there.)
+            let nonzero = got.iter().any(|x| x.is_finite() && *x != 0.0);
+            assert!(
+                nonzero || keys == 1,
+                "{name}, {queries} × {keys}: all zero or NaN"
+            );
+        }
+    }
 }

@@ -1,5 +1,6 @@
-//! The CPU backend is burn-flex with six local patches (vendor/burn-flex/PATCHES.md), each
-//! meant to change no bit of any result. These tests hold them to it through burn's own API:
+//! The CPU backend is burn-flex with seven local patches (vendor/burn-flex/PATCHES.md), each
+//! meant to change no bit of any result. These tests hold them to it through burn's own API
+//! (the seventh, training attention's row passes, in `attention_gradient.rs`):
 //! `exp` and `sigmoid` against the scalar formulas they replace, attention over a strided
 //! view (a KV cache's filled positions) against the same keys and values made contiguous, a
 //! matmul whose output gemm does not write (k = 0), element-wise loops split across two

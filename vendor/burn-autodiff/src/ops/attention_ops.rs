@@ -20,6 +20,8 @@
 //! decomposed chain up to float rounding (the chain also carries the softmax's max through a
 //! term that is zero in exact arithmetic).
 
+use core::any::Any;
+
 use burn_backend::ops::AttentionModuleOptions;
 use burn_backend::tensor::{BoolTensor, FloatTensor};
 use burn_backend::{Backend, TensorMetadata};
@@ -85,13 +87,18 @@ pub(crate) fn attention<B: Backend, C: CheckpointStrategy>(
 
 /// P = softmax(mask(Q Kᵀ · scale)) by `attention_fallback`'s operations, in its order: the row
 /// maximum clamped to the dtype's most negative finite value and the row sum to its smallest
-/// positive normal, so a fully masked row gives zeros, not NaN.
+/// positive normal, so a fully masked row gives zeros, not NaN. On burn-flex the row passes run
+/// fused, with the same bits (`burn_flex::ops::attention_training`).
 fn probabilities<B: Backend>(
     q: B::FloatTensorPrimitive,
     k: B::FloatTensorPrimitive,
     mask: Option<BoolTensor<B>>,
     scale: f64,
 ) -> B::FloatTensorPrimitive {
+    let (q, k, mask) = match flex_probabilities::<B>(q, k, mask, scale) {
+        Ok(p) => return p,
+        Err(inputs) => inputs,
+    };
     let scores = B::float_mul_scalar(B::float_matmul(q, B::float_transpose(k)), scale.into());
     let scores = match mask {
         Some(mask) => B::float_mask_fill(scores, mask, f32::NEG_INFINITY.into()),
@@ -102,6 +109,68 @@ fn probabilities<B: Backend>(
     let numerator = B::float_exp(B::float_sub(scores, max));
     let sum = B::float_clamp_min(B::float_sum_dim(numerator.clone(), 3), finfo.min_positive.into());
     B::float_div(numerator, sum)
+}
+
+type Inputs<B> = (FloatTensor<B>, FloatTensor<B>, Option<BoolTensor<B>>);
+
+/// `probabilities` on burn-flex's tensors, fused; the inputs back when `B` is another backend
+/// (or the dtype is not one the fused path takes).
+fn flex_probabilities<B: Backend>(
+    q: B::FloatTensorPrimitive,
+    k: B::FloatTensorPrimitive,
+    mask: Option<BoolTensor<B>>,
+    scale: f64,
+) -> Result<B::FloatTensorPrimitive, Inputs<B>> {
+    let (q, k) = match (as_flex(q), as_flex(k)) {
+        (Ok(q), Ok(k)) => (q, k),
+        (q, k) => return Err((q.map_or_else(|t| t, from_flex), k.map_or_else(|t| t, from_flex), mask)),
+    };
+    let mask = match mask.map(as_flex) {
+        None => None,
+        Some(Ok(mask)) => Some(mask),
+        Some(Err(mask)) => return Err((from_flex(q), from_flex(k), Some(mask))),
+    };
+    burn_flex::ops::attention_training::attention_probabilities(q, k, mask, scale)
+        .map(from_flex)
+        .map_err(|(q, k, mask)| (from_flex(q), from_flex(k), mask.map(from_flex)))
+}
+
+/// dS = P ⊙ (dP − D), fused on burn-flex (the same bits as the two operations).
+fn softmax_gradient<B: Backend>(
+    p: B::FloatTensorPrimitive,
+    d_p: B::FloatTensorPrimitive,
+    d: B::FloatTensorPrimitive,
+) -> B::FloatTensorPrimitive {
+    if let (Ok(p), Ok(d_p_flex), Ok(d)) = (as_flex(p.clone()), as_flex(d_p.clone()), as_flex(d.clone())) {
+        drop(d_p); // so that the fused pass may write into dP's buffer
+        return match burn_flex::ops::attention_training::softmax_gradient(&p, d_p_flex, &d) {
+            Ok(d_s) => from_flex(d_s),
+            Err(d_p) => {
+                let (p, d_p, d) = (from_flex(p), from_flex(d_p), from_flex(d));
+                B::float_mul(p, B::float_sub(d_p, d))
+            }
+        };
+    }
+    B::float_mul(p, B::float_sub(d_p, d))
+}
+
+/// `tensor` as a burn-flex tensor when that is what it is (`B` is `Flex`).
+fn as_flex<T: 'static>(tensor: T) -> Result<burn_flex::FlexTensor, T> {
+    let mut slot = Some(tensor);
+    match (&mut slot as &mut dyn Any).downcast_mut::<Option<burn_flex::FlexTensor>>() {
+        Some(flex) => Ok(flex.take().expect("just filled")),
+        None => Err(slot.expect("not taken")),
+    }
+}
+
+/// The inverse of `as_flex`, for a `T` that `as_flex` has shown to be `FlexTensor`.
+fn from_flex<T: 'static>(tensor: burn_flex::FlexTensor) -> T {
+    let mut slot = Some(tensor);
+    (&mut slot as &mut dyn Any)
+        .downcast_mut::<Option<T>>()
+        .expect("T is FlexTensor")
+        .take()
+        .expect("just filled")
 }
 
 #[derive(Debug)]
@@ -140,7 +209,7 @@ impl<B: Backend> Backward<B, 3> for Attention {
         }
         let d_p = B::float_matmul(d_o.clone(), B::float_transpose(v));
         let d = B::float_sum_dim(B::float_mul(d_o, o), 3);
-        let d_s = B::float_mul(p, B::float_sub(d_p, d));
+        let d_s = softmax_gradient::<B>(p, d_p, d);
         if let Some(node) = node_q {
             let d_q = B::float_mul_scalar(B::float_matmul(d_s.clone(), k), scale.into());
             grads.register::<B>(node.id, d_q);
