@@ -10,7 +10,9 @@ interleaved pairs (repro, torch, repro, torch, ...), on the same folder and the 
          T = 1, KV cache) of as many new tokens as repro's rollouts had on average, one no-grad
          reference pass (π_old is the rollout's own log-probability on both sides), a training
          forward, the loss repro computes (PPO-clip + k3 KL + entropy, token means), backward,
-         global-norm clip and AdamW.
+         global-norm clip and AdamW. Its three phases are printed too, each timed the same way
+         on both sides: generation; scoring (the no-grad reference pass); the update (training
+         forward, loss, backward, clip, AdamW).
   sft    one SFT step: 8 examples (prompt + worked solution), token-mean NLL on the solution,
          backward, clip, AdamW. repro: the `sft_seconds` metric of a `method = "sft"` cell.
   fwd    one no-grad forward of 8 × 128 fixed tokens (`repro model speed`).
@@ -103,10 +105,20 @@ sft_lr = {LR}
     return path
 
 
-def repro_step_seconds(repro, toml, results, name, warmup):
+# An RL step's phases: repro's per-step metric and the row it is printed as. Rewards and
+# advantages, between generation and scoring, are in neither phase (torch draws random rewards).
+RL_PHASES = [("generation_seconds", "rl generation"), ("scoring_seconds", "rl scoring"),
+             ("update_seconds", "rl update")]
+
+
+def repro_step_seconds(repro, toml, results, names, warmup):
+    """{metric: per-step values after the first `warmup`} of one fresh `repro run`."""
     run([repro, "run", toml, "--results", results, "--force", "--quiet"])
-    values = metric(results, name)
-    return values[warmup:] if len(values) > warmup else values[-1:]
+    out = {}
+    for name in names:
+        values = metric(results, name)
+        out[name] = values[warmup:] if len(values) > warmup else values[-1:]
+    return out
 
 
 def examples(repro, work, n):
@@ -131,6 +143,7 @@ def token_logprobs(model, ids, mask):
 
 
 def torch_rl_step(policy, reference, optimizer, prompts, new_tokens, pad):
+    """{"rl": the step's seconds, and each of RL_PHASES's rows: its phase's seconds}."""
     started = time.perf_counter()
     rows = [p for p in prompts for _ in range(ROLLOUTS)]
     ids, mask = left_pad(rows, pad)
@@ -138,6 +151,7 @@ def torch_rl_step(policy, reference, optimizer, prompts, new_tokens, pad):
         out = policy.generate(input_ids=ids, attention_mask=mask, do_sample=True,
                               temperature=1.0, top_k=0, top_p=1.0, max_new_tokens=new_tokens,
                               min_new_tokens=new_tokens, pad_token_id=pad)
+    generated = time.perf_counter()
     full_mask = torch.cat([mask, torch.ones(out.shape[0], out.shape[1] - ids.shape[1],
                                             dtype=mask.dtype)], dim=1)
     response = torch.zeros_like(out[:, 1:], dtype=torch.float32)
@@ -146,8 +160,10 @@ def torch_rl_step(policy, reference, optimizer, prompts, new_tokens, pad):
     groups = rewards.view(-1, ROLLOUTS)
     advantages = ((groups - groups.mean(1, keepdim=True)) / (groups.std(1, keepdim=True) + 1e-6))
     advantages = advantages.reshape(-1, 1)
+    scoring = time.perf_counter()
     with torch.no_grad():
         _, ref = token_logprobs(reference, out, full_mask)
+    scored = time.perf_counter()
     logp_all, logp = token_logprobs(policy, out, full_mask)
     old = logp.detach()
     ratio = torch.exp(logp - old)
@@ -161,7 +177,9 @@ def torch_rl_step(policy, reference, optimizer, prompts, new_tokens, pad):
     torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
     optimizer.step()
     optimizer.zero_grad(set_to_none=True)
-    return time.perf_counter() - started
+    ended = time.perf_counter()
+    return {"rl": ended - started, "rl generation": generated - started,
+            "rl scoring": scored - scoring, "rl update": ended - scored}
 
 
 def torch_sft_step(model, optimizer, batch, pad):
@@ -232,19 +250,24 @@ def bench_preset(args, work, preset):
     torch_rl_step(policy, reference, optimizer, prompts, MAX_NEW_TOKENS, pad)
     torch_sft_step(policy, optimizer, sft_batch, pad)
     torch_forward(policy, fwd_ids)
-    times = {k: ([], []) for k in ["rl", "sft", "fwd"]}
+    times = {k: ([], []) for k in ["rl"] + [row for _, row in RL_PHASES] + ["sft", "fwd"]}
     lengths = []
     for pair in range(args.pairs):
         results = work / f"results_{preset}"
-        seconds = repro_step_seconds(args.repro, rl_toml, results, "seconds", args.warmup)
+        rl = repro_step_seconds(args.repro, rl_toml, results,
+                                ["seconds"] + [name for name, _ in RL_PHASES], args.warmup)
         timed_lengths = metric(results, "response_length")[args.warmup:]  # the timed steps'
         lengths += timed_lengths
-        times["rl"][0].extend(seconds)
+        times["rl"][0].extend(rl["seconds"])
+        for name, row in RL_PHASES:
+            times[row][0].extend(rl[name])
         new_tokens = round(statistics.mean(timed_lengths))
-        times["rl"][1].extend(torch_rl_step(policy, reference, optimizer, prompts, new_tokens, pad)
-                              for _ in range(args.steps))
-        times["sft"][0].extend(repro_step_seconds(args.repro, sft_toml, results, "sft_seconds",
-                                                  args.warmup))
+        for _ in range(args.steps):
+            for row, seconds in torch_rl_step(policy, reference, optimizer, prompts, new_tokens,
+                                              pad).items():
+                times[row][1].append(seconds)
+        times["sft"][0].extend(repro_step_seconds(args.repro, sft_toml, results, ["sft_seconds"],
+                                                  args.warmup)["sft_seconds"])
         times["sft"][1].extend(torch_sft_step(policy, optimizer, sft_batch, pad)
                                for _ in range(args.steps))
         speed = subprocess.run([args.repro, "model", "speed", "--model", folder, "--batch",
@@ -310,6 +333,8 @@ def main():
     for preset in args.presets.split(","):
         times, shape = bench_preset(args, work, preset)
         for work_name, (mine, theirs) in times.items():
+            if not mine:  # (builds before 2026-12-03 write no phase rows)
+                continue
             a, b = median(mine), median(theirs)
             print(f"| {work_name} | {preset} | {a:.4f} | {b:.4f} | {b / a:.2f} |", flush=True)
         print(f"|  | {preset} | prompt {shape['prompt_tokens']:.0f} tokens, "
