@@ -177,19 +177,38 @@ fn closed_form(
     [host(o), host(d_q), host(d_k), host(d_v)]
 }
 
-/// The fused row passes on burn-flex against the operations they replace, at sizes that take
-/// every lane path (keys 1, 8, 37, 70), with a mask broadcast over heads (as the model passes
-/// it), causal rows, left and right padding, a query row that sees nothing, and a NaN score.
+/// burn-flex's fused row passes against the operations they replace: sizes that take every
+/// lane path (keys 1, 8, 37, 70), longer rows (up to 600 keys), two heads' rows stacked over
+/// the same keys (as `Attention::forward` passes grouped queries); a mask broadcast over
+/// heads (as the model passes it), causal rows, left and right padding, a query row that sees
+/// nothing, a NaN score and an infinite value.
 #[test]
 fn attention_and_its_gradients_are_the_bits_of_their_closed_form_on_flex() {
     let (batch, heads, dim) = (2, 3, 8);
-    for (queries, keys) in [(1, 1), (8, 8), (37, 37), (5, 70), (70, 70)] {
+    let sizes = [
+        (1, 1),
+        (8, 8),
+        (37, 37),
+        (5, 70),
+        (70, 70),
+        (128, 128),
+        (200, 200),
+        (300, 150),
+        (600, 600),
+    ];
+    for (queries, keys) in sizes {
         let device = Device::flex().autodiff();
         let plain = Device::flex();
         let blocked: Vec<bool> = (0..batch * queries * keys)
             .map(|i| {
                 let (b, q, k) = (i / (queries * keys), (i / keys) % queries, i % keys);
-                let causal = k > q + keys - queries;
+                // Stacked heads repeat the positions; fewer queries than keys are the last ones.
+                let position = if queries >= keys {
+                    q % keys
+                } else {
+                    q + keys - queries
+                };
+                let causal = k > position;
                 causal || (b == 1 && (k < 2 || k + 3 > keys) && keys > 4) || (b == 0 && q == 3)
             })
             .collect();
@@ -203,11 +222,14 @@ fn attention_and_its_gradients_are_the_bits_of_their_closed_form_on_flex() {
                 let nan = Tensor::<4>::from_data(TensorData::new(vec![f32::NAN], [1, 1, 1, 1]), d);
                 q = q.slice_assign([1..2, 0..1, 6..7, 0..1], nan);
             }
-            [
-                q,
-                values(2, [batch, heads, keys, dim], d),
-                values(3, [batch, heads, keys, dim], d),
-            ]
+            let mut v = values(3, [batch, heads, keys, dim], d);
+            if keys > 100 {
+                // An infinite value in batch 0, head 1: 0 · ∞ = NaN wherever it is not attended.
+                let inf =
+                    Tensor::<4>::from_data(TensorData::new(vec![f32::INFINITY], [1, 1, 1, 1]), d);
+                v = v.slice_assign([0..1, 1..2, 0..1, 0..1], inf);
+            }
+            [q, values(2, [batch, heads, keys, dim], d), v]
         };
         let weights = |d: &Device| values(4, [batch, heads, queries, dim], d);
         let [q, k, v] = inputs(&device);
