@@ -56,6 +56,54 @@ pub fn token_logprobs(
     )
 }
 
+/// [`token_logprobs`]'s log-probabilities at positions t ≥ `first` only, 0 before: a no-grad
+/// scoring pass whose caller reads only the responses (GRPO's reference and old policies)
+/// skips the head and the softmax over the vocabulary at the prompts' positions. Every value
+/// kept has the bits `token_logprobs` gives it: the head's matmul computes each position's
+/// logits on their own (one chain of products over the hidden size), the softmax each row.
+///
+/// # Shapes
+/// sequences: batch rows of ≥ 2 tokens → [batch, max_len − 1]
+pub fn token_logprobs_from(
+    model: &Transformer,
+    sequences: &[Vec<u32>],
+    pad: u32,
+    temperature: f32,
+    first: usize,
+    device: &Device,
+) -> Tensor<2> {
+    assert!(
+        sequences.iter().all(|s| s.len() >= 2),
+        "a scored sequence needs at least two tokens"
+    );
+    let (tokens, valid) = right_pad(sequences, pad);
+    let [batch, len] = [tokens.len(), tokens[0].len()];
+    if first >= len - 1 {
+        return Tensor::zeros([batch, len - 1], device);
+    }
+    let hidden = model.hidden(Inputs::full(&tokens, &valid, device), None); // [batch, len, hidden]
+    let logits = model.logits(hidden.slice_dim(1, first..len - 1)); // [batch, len − 1 − first, vocab]
+    let targets: Vec<i64> = tokens
+        .iter()
+        .flat_map(|row| row[first + 1..].iter().map(|&t| t as i64))
+        .collect();
+    let targets = Tensor::<3, Int>::from_data(
+        TensorData::new(targets, [batch, len - 1 - first, 1]),
+        device,
+    );
+    let logits = match temperature {
+        1.0 => logits,
+        t => logits / t as f64,
+    };
+    let scored = log_softmax(logits, 2)
+        .gather(2, targets)
+        .squeeze_dim::<2>(2);
+    match first {
+        0 => scored,
+        _ => Tensor::cat(vec![Tensor::zeros([batch, first], device), scored], 1),
+    }
+}
+
 /// As [`token_logprobs`], adding the entropy and the clamped log-probabilities of the hint
 /// term when `extras` asks for them.
 pub fn token_logprobs_with(
@@ -107,5 +155,47 @@ pub fn token_logprobs_with(
         entropy,
         valid,
         clamped,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::Device;
+
+    use super::{token_logprobs, token_logprobs_from};
+    use crate::model::presets::by_name;
+    use crate::model::transformer::Transformer;
+    use crate::model::weights::{HostTensor, RandomInit};
+
+    #[test]
+    fn scoring_from_a_position_keeps_the_bits_of_scoring_every_position() {
+        let device = Device::flex();
+        let mut config = by_name("tiny-125k").unwrap();
+        config.vocab_size = 97;
+        let model = Transformer::build(&config, &mut RandomInit::new(5), &device).unwrap();
+        // Rows of different lengths (right padding), as a GRPO micro-batch's.
+        let sequences: Vec<Vec<u32>> = (0..3u32)
+            .map(|r| (0..20 + 7 * r).map(|t| (t * 31 + r * 17) % 97).collect())
+            .collect();
+        let rows = |t| HostTensor::of(t).expect("f32").data;
+        for temperature in [1.0, 0.7] {
+            let every = rows(token_logprobs(&model, &sequences, 0, temperature, &device).logprobs);
+            let width = every.len() / 3;
+            for first in [0, 1, 11, width] {
+                let from = rows(token_logprobs_from(
+                    &model,
+                    &sequences,
+                    0,
+                    temperature,
+                    first,
+                    &device,
+                ));
+                assert_eq!(from.len(), every.len());
+                for (i, (got, want)) in from.iter().zip(&every).enumerate() {
+                    let want = if i % width < first { 0.0 } else { *want };
+                    assert_eq!(got.to_bits(), want.to_bits(), "first {first}, element {i}");
+                }
+            }
+        }
     }
 }

@@ -32,7 +32,7 @@ use crate::algo::schedule::HintSchedule;
 use crate::algo::uft::{LossWeights, MicroBatch, total_loss};
 use crate::model::Transformer;
 use crate::model::generate::{GenerateOptions, generate, pad_token, stop_tokens};
-use crate::model::logprobs::{Extras, token_logprobs, token_logprobs_with};
+use crate::model::logprobs::{Extras, token_logprobs_from, token_logprobs_with};
 use crate::model::sampling::Sampling;
 use crate::model::tokenizer::Tokenizer;
 use crate::rng::{combined_key, keyed_rng, label_key};
@@ -294,16 +294,29 @@ pub fn rl_step(
     let micro = config.micro_batch_prompts * n;
     for chunk in sequences.chunks_mut(micro) {
         let tokens: Vec<Vec<u32>> = chunk.iter().map(|s| s.tokens.clone()).collect();
+        // The first position that predicts a response token (t + 1 = prompt_len) in the chunk.
+        let first = chunk
+            .iter()
+            .map(|s| s.prompt_len.saturating_sub(1))
+            .min()
+            .unwrap_or(0);
+        let score = |model: &Transformer| {
+            rows_of(token_logprobs_from(
+                model,
+                &tokens,
+                pad,
+                config.temperature,
+                first,
+                &plain,
+            ))
+        };
         if config.old_logprobs == OldLogprobs::Recompute {
-            let old =
-                rows_of(token_logprobs(&policy, &tokens, pad, config.temperature, &plain).logprobs);
+            let old = score(&policy);
             for (sequence, old) in chunk.iter_mut().zip(old) {
                 sequence.old = old[..sequence.tokens.len() - 1].to_vec();
             }
         }
-        let reference = rows_of(
-            token_logprobs(&state.reference, &tokens, pad, config.temperature, &plain).logprobs,
-        );
+        let reference = score(&state.reference);
         for (sequence, reference) in chunk.iter_mut().zip(reference) {
             let len = sequence.tokens.len() - 1;
             sequence.reference = reference[..len].to_vec();
