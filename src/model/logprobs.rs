@@ -72,31 +72,15 @@ pub fn token_logprobs_from(
     first: usize,
     device: &Device,
 ) -> Tensor<2> {
-    assert!(
-        sequences.iter().all(|s| s.len() >= 2),
-        "a scored sequence needs at least two tokens"
-    );
-    let (tokens, valid) = right_pad(sequences, pad);
+    let (tokens, valid) = padded(sequences, pad);
     let [batch, len] = [tokens.len(), tokens[0].len()];
     if first >= len - 1 {
         return Tensor::zeros([batch, len - 1], device);
     }
     let hidden = model.hidden(Inputs::full(&tokens, &valid, device), None); // [batch, len, hidden]
     let logits = model.logits(hidden.slice_dim(1, first..len - 1)); // [batch, len − 1 − first, vocab]
-    let targets: Vec<i64> = tokens
-        .iter()
-        .flat_map(|row| row[first + 1..].iter().map(|&t| t as i64))
-        .collect();
-    let targets = Tensor::<3, Int>::from_data(
-        TensorData::new(targets, [batch, len - 1 - first, 1]),
-        device,
-    );
-    let logits = match temperature {
-        1.0 => logits,
-        t => logits / t as f64,
-    };
-    let scored = log_softmax(logits, 2)
-        .gather(2, targets)
+    let scored = log_softmax(at_temperature(logits, temperature), 2)
+        .gather(2, next_tokens(&tokens, first, device))
         .squeeze_dim::<2>(2);
     match first {
         0 => scored,
@@ -114,30 +98,16 @@ pub fn token_logprobs_with(
     extras: Extras,
     device: &Device,
 ) -> TokenLogprobs {
-    assert!(
-        sequences.iter().all(|s| s.len() >= 2),
-        "a scored sequence needs at least two tokens"
-    );
-    let (tokens, valid) = right_pad(sequences, pad);
+    let (tokens, valid) = padded(sequences, pad);
     let [batch, len] = [tokens.len(), tokens[0].len()];
     let logits = model.forward(Inputs::full(&tokens, &valid, device)); // [batch, len, vocab]
     let logits = logits.slice_dim(1, 0..len - 1); // [batch, len − 1, vocab]
-    let targets: Vec<i64> = tokens
-        .iter()
-        .flat_map(|row| row[1..].iter().map(|&t| t as i64))
-        .collect();
-    let targets =
-        Tensor::<3, Int>::from_data(TensorData::new(targets, [batch, len - 1, 1]), device);
+    let targets = next_tokens(&tokens, 0, device);
     let clamped = extras.clamped.then(|| {
         let log_p = log_softmax(logits.clone().clamp(-100.0, 100.0), 2);
         log_p.gather(2, targets.clone()).squeeze_dim::<2>(2) // [batch, len − 1]
     });
-    // x / 1 is x exactly, so T = 1 skips the division (and its backward) at no cost in bits.
-    let logits = match temperature {
-        1.0 => logits,
-        t => logits / t as f64,
-    };
-    let log_p = log_softmax(logits, 2); // [batch, len − 1, vocab]
+    let log_p = log_softmax(at_temperature(logits, temperature), 2); // [batch, len − 1, vocab]
     let entropy = extras.entropy.then(|| {
         (log_p.clone().exp() * log_p.clone())
             .sum_dim(2)
@@ -155,6 +125,40 @@ pub fn token_logprobs_with(
         entropy,
         valid,
         clamped,
+    }
+}
+
+/// The sequences right-padded with `pad`, and which positions are real.
+fn padded(sequences: &[Vec<u32>], pad: u32) -> (Vec<Vec<u32>>, Vec<Vec<bool>>) {
+    assert!(
+        sequences.iter().all(|s| s.len() >= 2),
+        "a scored sequence needs at least two tokens"
+    );
+    right_pad(sequences, pad)
+}
+
+/// The token each position t ≥ `first` predicts (t + 1), as gather indices.
+///
+/// # Shapes
+/// tokens: batch rows of len → [batch, len − 1 − first, 1]
+fn next_tokens(tokens: &[Vec<u32>], first: usize, device: &Device) -> Tensor<3, Int> {
+    let [batch, len] = [tokens.len(), tokens[0].len()];
+    let targets: Vec<i64> = tokens
+        .iter()
+        .flat_map(|row| row[first + 1..].iter().map(|&t| t as i64))
+        .collect();
+    Tensor::from_data(
+        TensorData::new(targets, [batch, len - 1 - first, 1]),
+        device,
+    )
+}
+
+/// logits / T; x / 1 is x exactly, so T = 1 skips the division (and its backward) at no cost
+/// in bits.
+fn at_temperature(logits: Tensor<3>, temperature: f32) -> Tensor<3> {
+    match temperature {
+        1.0 => logits,
+        t => logits / t as f64,
     }
 }
 
