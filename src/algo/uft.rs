@@ -120,7 +120,14 @@ pub fn total_loss(
         weights.clip,
     );
     let entropy = masked_mean(entropy, response_mask.clone());
-    let kl = masked_mean(low_var_kl(logprobs.clone(), ref_logprobs), response_mask);
+    // Outside the responses the scoring passes leave log π_ref at 0 (prompt and padding
+    // positions are never scored), where exp(0 − log π) could overflow and its backward give
+    // 0 · ∞ = NaN; both sides are zeroed there first, which changes no response value (x · 1 = x).
+    let kl = low_var_kl(
+        logprobs.clone() * response_mask.clone(),
+        ref_logprobs * response_mask.clone(),
+    );
+    let kl = masked_mean(kl, response_mask);
     let hint = hint_nll(hint_logprobs, hint_mask, weights.hint_reduction);
     let stats = LossStats {
         policy_loss: pg.clone().into_scalar::<f32>(),
@@ -211,5 +218,39 @@ mod tests {
             policy_only[3] < 0.0 && policy_only[4] < 0.0,
             "{policy_only:?}"
         );
+    }
+
+    #[test]
+    fn values_outside_the_response_change_neither_the_loss_nor_its_gradient() {
+        // Position 0 is prompt. There the scoring passes leave log π_ref = 0; a very unlikely
+        // prompt token (log π = −100) made exp(0 − (−100)) = ∞ and its backward 0 · ∞ = NaN.
+        let device = Device::flex().autodiff();
+        let response_mask = tensor(&[0.0, 1.0, 1.0], [1, 3], &device);
+        let run = |prompt_logprob: f32, prompt_ref: f32| {
+            let logprobs = tensor(&[prompt_logprob, -0.7, -1.2], [1, 3], &device).require_grad();
+            let batch = MicroBatch {
+                logprobs: logprobs.clone(),
+                hint_logprobs: tensor(&[0.0; 3], [1, 3], &device),
+                old_logprobs: tensor(&[0.0, -0.6, -1.1], [1, 3], &device),
+                ref_logprobs: tensor(&[prompt_ref, -0.9, -1.0], [1, 3], &device),
+                entropy: tensor(&[0.0; 3], [1, 3], &device),
+                advantages: tensor(&[1.0; 3], [1, 3], &device),
+                response_mask: response_mask.clone(),
+                hint_mask: tensor(&[0.0; 3], [1, 3], &device),
+            };
+            let (loss, stats) = total_loss(batch, &LossWeights::default(), 1);
+            let grad = logprobs.grad(&loss.backward()).unwrap();
+            (stats.kl, grad.try_into_vec_as::<f32>().unwrap())
+        };
+        let (kl, grad) = run(-100.0, 0.0);
+        assert!(
+            kl.is_finite() && grad.iter().all(|g| g.is_finite()),
+            "{kl} {grad:?}"
+        );
+        let (kl_scored, grad_scored) = run(-0.8, -0.8);
+        assert_eq!(kl.to_bits(), kl_scored.to_bits());
+        let bits = |g: &[f32]| g[1..].iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&grad), bits(&grad_scored));
+        assert_eq!(grad[0], 0.0);
     }
 }
