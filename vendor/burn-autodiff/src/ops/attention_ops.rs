@@ -95,10 +95,9 @@ fn probabilities<B: Backend>(
     mask: Option<BoolTensor<B>>,
     scale: f64,
 ) -> B::FloatTensorPrimitive {
-    let (q, k, mask) = match flex_probabilities::<B>(q, k, mask, scale) {
-        Ok(p) => return p,
-        Err(inputs) => inputs,
-    };
+    if let Some(p) = flex_probabilities::<B>(&q, &k, mask.as_ref(), scale) {
+        return p;
+    }
     let scores = B::float_mul_scalar(B::float_matmul(q, B::float_transpose(k)), scale.into());
     let scores = match mask {
         Some(mask) => B::float_mask_fill(scores, mask, f32::NEG_INFINITY.into()),
@@ -111,50 +110,49 @@ fn probabilities<B: Backend>(
     B::float_div(numerator, sum)
 }
 
-type Inputs<B> = (FloatTensor<B>, FloatTensor<B>, Option<BoolTensor<B>>);
-
-/// `probabilities` on burn-flex's tensors, fused; the inputs back when `B` is another backend
-/// (or the dtype is not one the fused path takes).
+/// `probabilities` on burn-flex's tensors, fused; `None` when `B` is another backend (or the
+/// dtype is not one the fused path takes).
 fn flex_probabilities<B: Backend>(
-    q: B::FloatTensorPrimitive,
-    k: B::FloatTensorPrimitive,
-    mask: Option<BoolTensor<B>>,
+    q: &B::FloatTensorPrimitive,
+    k: &B::FloatTensorPrimitive,
+    mask: Option<&BoolTensor<B>>,
     scale: f64,
-) -> Result<B::FloatTensorPrimitive, Inputs<B>> {
-    let (q, k) = match (as_flex(q), as_flex(k)) {
-        (Ok(q), Ok(k)) => (q, k),
-        (q, k) => return Err((q.map_or_else(|t| t, from_flex), k.map_or_else(|t| t, from_flex), mask)),
-    };
-    let mask = match mask.map(as_flex) {
+) -> Option<B::FloatTensorPrimitive> {
+    let mask = match mask {
         None => None,
-        Some(Ok(mask)) => Some(mask),
-        Some(Err(mask)) => return Err((from_flex(q), from_flex(k), Some(mask))),
+        Some(mask) => Some(flex(mask)?.clone()),
     };
+    let (q, k) = (flex(q)?.clone(), flex(k)?.clone()); // shared buffers, not copies
     burn_flex::ops::attention_training::attention_probabilities(q, k, mask, scale)
+        .ok()
         .map(from_flex)
-        .map_err(|(q, k, mask)| (from_flex(q), from_flex(k), mask.map(from_flex)))
 }
 
-/// dS = P ⊙ (dP − D), fused on burn-flex (the same bits as the two operations).
+/// dS = P ⊙ (dP − D), fused on burn-flex in dP's buffer (the same bits as the two operations).
 fn softmax_gradient<B: Backend>(
     p: B::FloatTensorPrimitive,
     d_p: B::FloatTensorPrimitive,
     d: B::FloatTensorPrimitive,
 ) -> B::FloatTensorPrimitive {
-    if let (Ok(p), Ok(d_p_flex), Ok(d)) = (as_flex(p.clone()), as_flex(d_p.clone()), as_flex(d.clone())) {
-        drop(d_p); // so that the fused pass may write into dP's buffer
-        return match burn_flex::ops::attention_training::softmax_gradient(&p, d_p_flex, &d) {
-            Ok(d_s) => from_flex(d_s),
-            Err(d_p) => {
-                let (p, d_p, d) = (from_flex(p), from_flex(d_p), from_flex(d));
-                B::float_mul(p, B::float_sub(d_p, d))
+    let d_p = match (flex(&p), flex(&d), as_flex(d_p)) {
+        (Some(flex_p), Some(flex_d), Ok(flex_d_p)) => {
+            match burn_flex::ops::attention_training::softmax_gradient(flex_p, flex_d_p, flex_d) {
+                Ok(d_s) => return from_flex(d_s),
+                Err(flex_d_p) => from_flex(flex_d_p),
             }
-        };
-    }
+        }
+        (_, _, Ok(flex_d_p)) => from_flex(flex_d_p),
+        (_, _, Err(d_p)) => d_p,
+    };
     B::float_mul(p, B::float_sub(d_p, d))
 }
 
 /// `tensor` as a burn-flex tensor when that is what it is (`B` is `Flex`).
+fn flex<T: 'static>(tensor: &T) -> Option<&burn_flex::FlexTensor> {
+    (tensor as &dyn Any).downcast_ref()
+}
+
+/// `tensor`, owned, as a burn-flex tensor when that is what it is.
 fn as_flex<T: 'static>(tensor: T) -> Result<burn_flex::FlexTensor, T> {
     let mut slot = Some(tensor);
     match (&mut slot as &mut dyn Any).downcast_mut::<Option<burn_flex::FlexTensor>>() {
