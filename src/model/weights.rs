@@ -6,12 +6,15 @@
 //! The transpose happens here, on the host, once per load or save.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use burn::module::Param;
 use burn::nn::{Linear, RmsNorm};
 use burn::tensor::{Device, Tensor, TensorData};
+use memmap2::Mmap;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use safetensors::{Dtype, SafeTensors};
@@ -53,10 +56,22 @@ fn to_f32_vec<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
 
 /// `[rows, cols]` row-major → `[cols, rows]` row-major.
 fn transpose(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    let mut out = vec![0.0; data.len()];
-    for r in 0..rows {
-        for c in 0..cols {
-            out[c * rows + r] = data[r * cols + c];
+    transposed(|i| data[i], rows, cols)
+}
+
+/// The `[cols, rows]` row-major transpose of the `[rows, cols]` row-major matrix whose element
+/// `i` is `value(i)`, in 32 × 32 tiles so that neither side is walked with a stride that misses
+/// the cache on every element.
+fn transposed(value: impl Fn(usize) -> f32, rows: usize, cols: usize) -> Vec<f32> {
+    const TILE: usize = 32;
+    let mut out = vec![0.0; rows * cols];
+    for r0 in (0..rows).step_by(TILE) {
+        for c0 in (0..cols).step_by(TILE) {
+            for r in r0..(r0 + TILE).min(rows) {
+                for c in c0..(c0 + TILE).min(cols) {
+                    out[c * rows + r] = value(r * cols + c);
+                }
+            }
         }
     }
     out
@@ -65,6 +80,11 @@ fn transpose(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 /// Where parameters come from. `take` is asked once per name with the shape the config implies.
 pub trait WeightSource {
     fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>>;
+    /// The `[rows, cols]` tensor `name` as `[cols, rows]`; a source that can convert and
+    /// transpose in one pass overrides it.
+    fn take_transposed(&mut self, name: &str, rows: usize, cols: usize) -> Result<Vec<f32>> {
+        Ok(transpose(&self.take(name, &[rows, cols])?, rows, cols))
+    }
     /// Called after the last `take`: an error for anything left over that would be silently ignored.
     fn finish(&mut self) -> Result<()> {
         Ok(())
@@ -106,8 +126,8 @@ impl<'a> Builder<'a> {
     pub fn linear(&mut self, name: &str, d_in: usize, d_out: usize, bias: bool) -> Result<Linear> {
         let weight = self
             .source
-            .take(&format!("{name}.weight"), &[d_out, d_in])?;
-        let weight = TensorData::new(transpose(&weight, d_out, d_in), [d_in, d_out]);
+            .take_transposed(&format!("{name}.weight"), d_out, d_in)?;
+        let weight = TensorData::new(weight, [d_in, d_out]);
         let bias = match bias {
             true => Some(self.vector(&format!("{name}.bias"), d_out)?),
             false => None,
@@ -171,19 +191,25 @@ fn standard_normal(rng: &mut ChaCha8Rng) -> f32 {
 
 /// The tensors of a Hugging Face checkpoint folder: `model.safetensors`, or the shards listed
 /// in `model.safetensors.index.json`. Values are converted to f32 (from f32, bf16 or f16).
+///
+/// The files are memory-mapped, not read: their pages come from the page cache, and each tensor
+/// is converted straight into the buffer the model keeps. Reading a 540 MB checkpoint into a
+/// buffer and copying each tensor out of it again touched twice its size in fresh memory, which
+/// a virtual machine can be slow to hand over (the kernel clears every new page).
 pub struct CheckpointWeights {
     dir: PathBuf,
-    /// name → its raw bytes, converted to f32 when taken (a bf16 checkpoint stays half size
-    /// until then).
+    files: Vec<(PathBuf, Mmap)>,
+    /// name → where its bytes lie, converted to f32 when taken.
     tensors: BTreeMap<String, RawTensor>,
     tied_embeddings: bool,
 }
 
 struct RawTensor {
-    file: PathBuf,
+    /// Index into `files`.
+    file: usize,
     dtype: Dtype,
     shape: Vec<usize>,
-    bytes: Vec<u8>,
+    bytes: Range<usize>,
 }
 
 /// Tensors a checkpoint may hold that the model does not use.
@@ -193,33 +219,40 @@ fn ignorable(name: &str) -> bool {
 
 impl CheckpointWeights {
     pub fn open(dir: &Path, tied_embeddings: bool) -> Result<Self> {
-        let files = checkpoint_files(dir)?;
+        let mut files = Vec::new();
         let mut tensors = BTreeMap::new();
-        for file in files {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let st = SafeTensors::deserialize(&bytes)
-                .with_context(|| format!("{} is not a valid safetensors file", file.display()))?;
+        for path in checkpoint_files(dir)? {
+            let file =
+                File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            // SAFETY: the map is only read. Another process truncating the file while it is
+            // mapped would fault the read (SIGBUS): checkpoints are not written in place
+            // (`write_safetensors` renames a finished temporary file over the old one).
+            let map = unsafe { Mmap::map(&file) }
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let st = SafeTensors::deserialize(&map)
+                .with_context(|| format!("{} is not a valid safetensors file", path.display()))?;
             for (name, view) in st.tensors() {
+                let start = view.data().as_ptr() as usize - map.as_ptr() as usize;
                 let raw = RawTensor {
-                    file: file.clone(),
+                    file: files.len(),
                     dtype: view.dtype(),
                     shape: view.shape().to_vec(),
-                    bytes: view.data().to_vec(),
+                    bytes: start..start + view.data().len(),
                 };
                 tensors.insert(name, raw);
             }
+            files.push((path, map));
         }
         Ok(CheckpointWeights {
             dir: dir.to_path_buf(),
+            files,
             tensors,
             tied_embeddings,
         })
     }
-}
 
-impl WeightSource for CheckpointWeights {
-    fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
+    /// The tensor `name`, checked against the shape the config implies: its file and bytes.
+    fn raw(&mut self, name: &str, shape: &[usize]) -> Result<(RawTensor, &Path, &[u8])> {
         let Some(raw) = self.tensors.remove(name) else {
             bail!(
                 "tensor `{name}` (shape {shape:?}) is missing from the checkpoint in {}; \
@@ -227,15 +260,43 @@ impl WeightSource for CheckpointWeights {
                 self.dir.display()
             );
         };
+        let (path, map) = &self.files[raw.file];
         if raw.shape != shape {
             bail!(
                 "tensor `{name}` in {} has shape {:?}, but config.json implies {shape:?}",
-                raw.file.display(),
+                path.display(),
                 raw.shape
             );
         }
-        to_f32(raw.dtype, &raw.bytes)
-            .with_context(|| format!("tensor `{name}` in {}", raw.file.display()))
+        let bytes = &map[raw.bytes.clone()];
+        Ok((raw, path, bytes))
+    }
+}
+
+/// Weights that are NaN or infinite are a damaged file, named by tensor and file.
+fn finite(values: Vec<f32>, name: &str, path: &Path) -> Result<Vec<f32>> {
+    match values.iter().all(|v| v.is_finite()) {
+        true => Ok(values),
+        false => bail!(
+            "tensor `{name}` in {} holds NaN or infinite values: the weights are damaged",
+            path.display()
+        ),
+    }
+}
+
+impl WeightSource for CheckpointWeights {
+    fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
+        let (raw, path, bytes) = self.raw(name, shape)?;
+        let values = to_f32(raw.dtype, bytes)
+            .with_context(|| format!("tensor `{name}` in {}", path.display()))?;
+        finite(values, name, path)
+    }
+
+    fn take_transposed(&mut self, name: &str, rows: usize, cols: usize) -> Result<Vec<f32>> {
+        let (raw, path, bytes) = self.raw(name, &[rows, cols])?;
+        let value =
+            element(raw.dtype).with_context(|| format!("tensor `{name}` in {}", path.display()))?;
+        finite(transposed(|i| value(bytes, i), rows, cols), name, path)
     }
 
     fn finish(&mut self) -> Result<()> {
@@ -326,6 +387,18 @@ pub fn read_safetensors(path: &Path) -> Result<BTreeMap<String, HostTensor>> {
         .collect()
 }
 
+/// Element `i` of little-endian f32, bf16 or f16 bytes, as f32.
+fn element(dtype: Dtype) -> Result<fn(&[u8], usize) -> f32> {
+    Ok(match dtype {
+        Dtype::F32 => {
+            |b, i| f32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]])
+        }
+        Dtype::BF16 => |b, i| half::bf16::from_le_bytes([b[2 * i], b[2 * i + 1]]).to_f32(),
+        Dtype::F16 => |b, i| half::f16::from_le_bytes([b[2 * i], b[2 * i + 1]]).to_f32(),
+        other => bail!("dtype {other:?} is not supported (f32, bf16 and f16 are)"),
+    })
+}
+
 /// Little-endian f32, bf16 or f16 bytes as f32 values.
 fn to_f32(dtype: Dtype, bytes: &[u8]) -> Result<Vec<f32>> {
     Ok(match dtype {
@@ -403,6 +476,72 @@ mod tests {
         let t = transpose(&data, 2, 3);
         assert_eq!(t, vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
         assert_eq!(transpose(&t, 3, 2), data);
+    }
+
+    #[test]
+    fn a_checkpoint_converts_and_transposes_in_one_pass_as_in_two() {
+        let dir = std::env::temp_dir().join(format!("repro-weights-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // 37 × 70 crosses the 32 × 32 tiles unevenly; 1 × 5 and 5 × 1 are degenerate.
+        let shapes = [(37, 70), (1, 5), (5, 1)];
+        let tensors: Vec<(String, HostTensor)> = shapes
+            .iter()
+            .map(|&(rows, cols)| {
+                let data = (0..rows * cols).map(|i| (i as f32 * 0.37).sin()).collect();
+                (
+                    format!("w{rows}x{cols}"),
+                    HostTensor {
+                        shape: vec![rows, cols],
+                        data,
+                    },
+                )
+            })
+            .collect();
+        for dtype in [SaveDtype::F32, SaveDtype::BF16] {
+            write_safetensors(&dir.join("model.safetensors"), &tensors, dtype).unwrap();
+            for (name, tensor) in &tensors {
+                let [rows, cols] = tensor.shape[..] else {
+                    unreachable!()
+                };
+                let mut source = CheckpointWeights::open(&dir, false).unwrap();
+                let plain = source.take(name, &[rows, cols]).unwrap();
+                let mut source = CheckpointWeights::open(&dir, false).unwrap();
+                let once = source.take_transposed(name, rows, cols).unwrap();
+                for r in 0..rows {
+                    for c in 0..cols {
+                        assert_eq!(once[c * rows + r], plain[r * cols + c], "{name} {dtype:?}");
+                    }
+                }
+                if dtype == SaveDtype::F32 {
+                    assert_eq!(plain, tensor.data, "{name}");
+                }
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_checkpoint_with_an_infinite_weight_is_refused_by_tensor_and_file() {
+        let dir = std::env::temp_dir().join(format!("repro-weights-inf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("model.safetensors");
+        let bad = HostTensor {
+            shape: vec![2, 2],
+            data: vec![1.0, f32::INFINITY, 0.0, 2.0],
+        };
+        write_safetensors(&path, &[("w".to_string(), bad)], SaveDtype::F32).unwrap();
+        for transposed in [false, true] {
+            let mut source = CheckpointWeights::open(&dir, false).unwrap();
+            let error = match transposed {
+                false => source.take("w", &[2, 2]),
+                true => source.take_transposed("w", 2, 2),
+            };
+            let message = format!("{:#}", error.unwrap_err());
+            assert!(message.contains("tensor `w`"), "{message}");
+            assert!(message.contains(&path.display().to_string()), "{message}");
+            assert!(message.contains("NaN or infinite"), "{message}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
