@@ -287,13 +287,28 @@ fn main() -> ExitCode {
             default_hook(info);
         }
     }));
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    match on_a_compute_thread(move || run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs the command on a thread of rayon's global pool, the pool burn's CPU kernels split their
+/// work over. Called from any other thread, each parallel kernel is handed to the pool through
+/// its queue while the caller sleeps until it is done, a wake-up and a sleep of that thread per
+/// kernel, thousands per training step; called from a thread of the pool, it is split in place.
+/// The numbers are the same (the kernels split rows and tiles, never a sum's order); the threads
+/// get the main thread's 8 MiB of stack.
+fn on_a_compute_thread<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    // Fails only if the global pool already exists, which is then used as it is.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(8 << 20)
+        .build_global();
+    rayon::scope(|_| work())
 }
 
 fn run(cli: Cli) -> Result<()> {

@@ -151,66 +151,70 @@ pub fn run(exp: &Experiment, opts: &RunOptions) -> Result<RunReport> {
     let outcome = Mutex::new((0usize, 0usize, 0usize, Vec::<String>::new()));
     let workers = opts.jobs.max(1).min(pending.len().max(1));
     let pools = pool::per_worker(workers)?;
-    std::thread::scope(|scope| {
-        for pool in &pools {
-            scope.spawn(|| {
-                pool.run(|| {
-                    // The threads this worker's cells compute with.
-                    let cell_provenance = Provenance {
-                        threads: rayon::current_num_threads(),
-                        ..provenance.clone()
-                    };
-                    let bar = multi.insert_before(&sweep, ProgressBar::new(1000));
-                    bar.set_style(
-                        ProgressStyle::with_template("  {msg:40!} {bar:30} {percent:>3}%")
-                            .expect("valid template"),
-                    );
-                    loop {
-                        let i = next.fetch_add(1, Ordering::SeqCst);
-                        let Some((cell, dir, hash)) = pending.get(i) else {
-                            break;
-                        };
-                        bar.set_message(cell.label());
-                        bar.set_position(0);
-                        let result =
-                            run_cell(exp, cell, dir, hash, opts.force, &cell_provenance, &|f| {
-                                bar.set_position((f * 1000.0) as u64)
-                            });
-                        let mut out = outcome.lock().expect("no panics while holding the lock");
-                        match result {
-                            Ok(CellOutcome::Ran { seconds, line }) => {
-                                out.0 += 1;
-                                say(format!(
-                                    "done {} [{}] {seconds:.1}s: {line}",
-                                    cell.label(),
-                                    cell.id
-                                ));
-                            }
-                            Ok(CellOutcome::CompletedElsewhere) => {
-                                out.2 += 1;
-                                say(format!(
-                                    "skip {} [{}]: completed by another process meanwhile",
-                                    cell.label(),
-                                    cell.id
-                                ));
-                            }
-                            Ok(CellOutcome::Busy) => {
-                                out.1 += 1;
-                                say(format!(
-                                    "busy {} [{}]: another process holds its lock, left to it",
-                                    cell.label(),
-                                    cell.id
-                                ));
-                            }
-                            Err(e) => out.3.push(format!("{} [{}]: {e:#}", cell.label(), cell.id)),
-                        }
-                        sweep.inc(1);
+    let work = |pool: &pool::WorkerPool| {
+        pool.run(|| {
+            // The threads this worker's cells compute with.
+            let cell_provenance = Provenance {
+                threads: rayon::current_num_threads(),
+                ..provenance.clone()
+            };
+            let bar = multi.insert_before(&sweep, ProgressBar::new(1000));
+            bar.set_style(
+                ProgressStyle::with_template("  {msg:40!} {bar:30} {percent:>3}%")
+                    .expect("valid template"),
+            );
+            loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some((cell, dir, hash)) = pending.get(i) else {
+                    break;
+                };
+                bar.set_message(cell.label());
+                bar.set_position(0);
+                let result = run_cell(exp, cell, dir, hash, opts.force, &cell_provenance, &|f| {
+                    bar.set_position((f * 1000.0) as u64)
+                });
+                let mut out = outcome.lock().expect("no panics while holding the lock");
+                match result {
+                    Ok(CellOutcome::Ran { seconds, line }) => {
+                        out.0 += 1;
+                        say(format!(
+                            "done {} [{}] {seconds:.1}s: {line}",
+                            cell.label(),
+                            cell.id
+                        ));
                     }
-                    bar.finish_and_clear();
-                })
-            });
-        }
-    });
+                    Ok(CellOutcome::CompletedElsewhere) => {
+                        out.2 += 1;
+                        say(format!(
+                            "skip {} [{}]: completed by another process meanwhile",
+                            cell.label(),
+                            cell.id
+                        ));
+                    }
+                    Ok(CellOutcome::Busy) => {
+                        out.1 += 1;
+                        say(format!(
+                            "busy {} [{}]: another process holds its lock, left to it",
+                            cell.label(),
+                            cell.id
+                        ));
+                    }
+                    Err(e) => out.3.push(format!("{} [{}]: {e:#}", cell.label(), cell.id)),
+                }
+                sweep.inc(1);
+            }
+            bar.finish_and_clear();
+        })
+    };
+    match pools.as_slice() {
+        // One worker computes on this thread, which main.rs made one of the global pool's.
+        [only] => work(only),
+        pools => std::thread::scope(|scope| {
+            for pool in pools {
+                scope.spawn(|| work(pool));
+            }
+        }),
+    }
     sweep.finish_and_clear();
     let (ran, busy, completed_elsewhere, failures) =
         outcome.into_inner().expect("workers finished");
