@@ -16,6 +16,12 @@ interleaved pairs (repro, torch, repro, torch, ...), on the same folder and the 
   sft    one SFT step: 8 examples (prompt + worked solution), token-mean NLL on the solution,
          backward, clip, AdamW. repro: the `sft_seconds` metric of a `method = "sft"` cell.
   fwd    one no-grad forward of 8 × 128 fixed tokens (`repro model speed`).
+  matmul the f32 products of a training step of the preset (each linear layer's forward over
+         8 rows × 200 tokens, as the model computes it and as one plain product over the 1,600
+         rows, and one weight gradient over all rows), and, with --smollm2, of SmolLM2's decoding step (16 rows × 1 token):
+         `repro model matmul-speed` (burn's `linear` and `matmul`, the layers' own path)
+         against torch's `x @ w`, 20 timed products per round after 5 untimed. These rows say
+         how much of a step's ratio is the matmul kernel's. Each row's GFLOP/s is repro's.
   eval   greedy evaluation of 16 Countdown prompts × ≤ 128 new tokens, load included, on the
          SmolLM2-135M folder given by --smollm2 (`repro model import` of the GGUF file);
          repro: `repro eval` wall time, torch: load + the same prompts + `generate`.
@@ -219,6 +225,65 @@ def fixed_tokens(vocab):
     return torch.tensor(rows)
 
 
+MATMUL_BATCH, MATMUL_LEN = 8, 200  # about an SFT batch of 8 × (prompt + solution)
+MATMUL_REPEAT = 20
+
+
+def step_matmul_shapes(config):
+    """(B, M, K, N) of the products in a training step of a model with this config.json: the
+    linear layers' forward over B rows of M tokens (B = None: a plain [M, K] × [K, N])."""
+    d, ffn, vocab = config["hidden_size"], config["intermediate_size"], config["vocab_size"]
+    head = config.get("head_dim") or d // config["num_attention_heads"]
+    q, kv = config["num_attention_heads"] * head, config["num_key_value_heads"] * head
+    b, m = MATMUL_BATCH, MATMUL_LEN
+    # q/o, k/v, gate/up, down and the LM head, each as the layer computes it and as one plain
+    # product over all rows; then a weight gradient (dW = xᵀ dy) over all rows
+    layers = [(d, q), (d, kv), (d, ffn), (ffn, d), (d, vocab)]
+    return ([(b, m, k, n) for k, n in layers] + [(None, b * m, k, n) for k, n in layers]
+            + [(None, d, b * m, ffn)])
+
+
+def decode_matmul_shapes(config):
+    """A decoding step of 16 rows: gate/up, down and the LM head."""
+    d, ffn, vocab = config["hidden_size"], config["intermediate_size"], config["vocab_size"]
+    return [(16, 1, d, ffn), (16, 1, ffn, d), (16, 1, d, vocab)]
+
+
+def shape_name(shape):
+    return "x".join(str(dim) for dim in shape if dim is not None)
+
+
+def bench_matmul(args, shapes, pairs):
+    """{shape: ([repro seconds], [torch seconds])}, the two sides interleaved. A shape with a
+    batch is a linear layer on both sides: burn's `linear`, torch's `x @ w` on [B, M, K]."""
+    times = {shape: ([], []) for shape in shapes}
+    spec = ",".join(shape_name(shape) for shape in shapes)
+    for _ in range(pairs):
+        out = run([args.repro, "model", "matmul-speed", "--shapes", spec,
+                   "--repeat", str(MATMUL_REPEAT)])
+        for line in out.splitlines():
+            row = json.loads(line)
+            times[(row["batch"], row["m"], row["k"], row["n"])][0].extend(row["seconds"])
+        for batch, m, k, n in shapes:
+            rows = (batch, m, k) if batch else (m, k)
+            a, b = torch.rand(*rows) * 2 - 1, torch.rand(k, n) * 2 - 1
+            for _ in range(5):  # warm-up, as repro's
+                a @ b
+            for _ in range(MATMUL_REPEAT):
+                started = time.perf_counter()
+                a @ b
+                times[(batch, m, k, n)][1].append(time.perf_counter() - started)
+    return times
+
+
+def print_matmul(times, label):
+    for shape, (mine, theirs) in times.items():
+        a, b = median(mine), median(theirs)
+        flops = 2 * (shape[0] or 1) * shape[1] * shape[2] * shape[3]
+        print(f"| matmul {shape_name(shape)} ({flops / a / 1e9:.0f} GFLOP/s) | {label} | "
+              f"{a:.6f} | {b:.6f} | {b / a:.2f} |", flush=True)
+
+
 def median(values):
     return statistics.median(values) if values else float("nan")
 
@@ -326,6 +391,9 @@ def main():
     torch.set_num_threads(int(os.environ.get("THREADS", os.cpu_count())))
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
+    # (builds before 2026-12-08 have no `repro model matmul-speed`)
+    matmul_speed = subprocess.run([args.repro, "model", "matmul-speed", "--help"],
+                                  capture_output=True).returncode == 0
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
           f"medians of seconds per step; ratio = torch / repro")
     print("| work | preset | repro s | torch s | ratio |")
@@ -339,7 +407,14 @@ def main():
             print(f"| {work_name} | {preset} | {a:.4f} | {b:.4f} | {b / a:.2f} |", flush=True)
         print(f"|  | {preset} | prompt {shape['prompt_tokens']:.0f} tokens, "
               f"response {shape['response_tokens']:.1f} tokens | | |", flush=True)
+        if matmul_speed:
+            config = json.loads((work / preset / "config.json").read_text())
+            print_matmul(bench_matmul(args, step_matmul_shapes(config), args.pairs), preset)
     if args.smollm2:
+        if matmul_speed:
+            config = json.loads((Path(args.smollm2) / "config.json").read_text())
+            print_matmul(bench_matmul(args, decode_matmul_shapes(config), args.pairs),
+                         "smollm2-135m")
         mine, theirs, same = bench_eval(args, work)
         a, b = median(mine), median(theirs)
         print(f"| eval | smollm2-135m | {a:.2f} | {b:.2f} | {b / a:.2f} |")

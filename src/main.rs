@@ -189,6 +189,21 @@ enum ModelCommand {
         #[arg(long)]
         train: bool,
     },
+    /// Time f32 matrix products `[M, K] × [K, N]`, or linear layers `[B, M, K] × [K, N]`, as the
+    /// model computes them (5 warm-ups, then --repeat timed runs); prints a JSON line per shape
+    /// with the seconds of each and the GFLOP/s of the median.
+    MatmulSpeed {
+        /// Shapes as MxKxN (a product) or BxMxKxN (a linear layer over B rows of M tokens),
+        /// comma-separated (e.g. 1808x256x768,8x226x256x768).
+        #[arg(long, value_delimiter = ',', required = true)]
+        shapes: Vec<String>,
+        /// Timed products per shape.
+        #[arg(long, default_value_t = 20)]
+        repeat: usize,
+        /// Where to run: cpu, or a GPU backend repro was built with.
+        #[arg(long, default_value_t = repro::model::DeviceKind::Cpu)]
+        device: repro::model::DeviceKind,
+    },
     /// Run one model on the CPU and on a GPU backend and compare logits, greedy tokens (KV
     /// cache, left-padded batch) and log-probabilities; prints a JSON line, fails on a mismatch.
     Parity(repro::model::device_parity::ParityArgs),
@@ -473,6 +488,15 @@ fn run(cli: Cli) -> Result<()> {
                 "{}",
                 speed_command(&model, batch, len, repeat, device, work)?
             );
+            Ok(())
+        }
+        Command::Model(ModelCommand::MatmulSpeed {
+            shapes,
+            repeat,
+            device,
+        }) => {
+            use repro::model::matmul_speed::matmul_speed_command;
+            print!("{}", matmul_speed_command(&shapes, repeat, device)?);
             Ok(())
         }
         Command::Model(ModelCommand::Parity(args)) => {

@@ -33,6 +33,7 @@ pub mod generate;
 pub mod gguf;
 pub mod layers;
 pub mod logprobs;
+pub mod matmul_speed;
 pub mod presets;
 pub mod rope;
 pub mod sampling;
