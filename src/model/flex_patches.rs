@@ -4,8 +4,9 @@
 //! `exp` and `sigmoid` against the scalar formulas they replace, attention over a strided
 //! view (a KV cache's filled positions) against the same keys and values made contiguous, a
 //! matmul whose output gemm does not write (k = 0), element-wise loops split across two
-//! threads against one, and attention rows that skip their trailing masked keys against the
-//! general path.
+//! threads against one, attention rows that skip their trailing masked keys against the
+//! general path; and, for every product above the size where gemm splits it across the pool,
+//! that two threads give the one-thread bits.
 
 use burn::tensor::activation::sigmoid;
 use burn::tensor::module::attention;
@@ -250,5 +251,49 @@ fn element_wise_results_on_two_threads_are_the_bits_of_one_thread() {
     for (k, (one, two)) in one.iter().zip(&two).enumerate() {
         assert_eq!(one.len(), rows * cols);
         assert_eq!(same_bits(two, one), one.len(), "result {k}");
+    }
+}
+
+#[test]
+fn products_split_across_two_threads_are_the_bits_of_one_thread() {
+    // From 192³ multiply-adds burn-flex lets gemm split a product across rayon's pool (a batched
+    // one: across its batch from 128³ in all); a run with one worker (`repro run --jobs 2`: each
+    // cell on a pool of one) and a run with two must still agree to the bit. Plain and batched
+    // products, the inner dimensions crossing gemm's 512-wide blocks of k (1100), edges that are
+    // not multiples of its microkernels' widths; the small shapes stay on one thread throughout.
+    let shapes = [
+        (300, 600, 700),
+        (64, 1100, 900),
+        (1600, 256, 814),
+        (16, 256, 768),
+    ];
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a rayon pool");
+        pool.install(|| {
+            let device = Device::flex();
+            let fill = |salt: u32, shape: [usize; 3]| {
+                let n = shape.iter().product::<usize>() as u32;
+                let data: Vec<f32> = (0..n)
+                    .map(|i| ((i.wrapping_mul(2654435761) ^ salt) % 1000) as f32 / 250.0 - 2.0)
+                    .collect();
+                Tensor::<3>::from_data(TensorData::new(data, shape), &device)
+            };
+            shapes
+                .iter()
+                .flat_map(|&(m, k, n)| {
+                    let plain = fill(1, [1, m, k]).matmul(fill(2, [1, k, n]));
+                    let batched = fill(3, [6, m, k]).matmul(fill(4, [1, k, n]));
+                    [plain, batched].map(|t| host(t.flatten::<1>(0, 2)))
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let (one, two) = (run(1), run(2));
+    for (k, (one, two)) in one.iter().zip(&two).enumerate() {
+        assert!(one.iter().any(|&x| x != 0.0), "product {k} is all zeros");
+        assert_eq!(same_bits(two, one), one.len(), "product {k}");
     }
 }
