@@ -90,13 +90,27 @@ fn sigmoid_gives_the_bits_of_the_scalar_formula() {
 }
 
 /// A tensor of fixed values in [−half_range, half_range), 1000 steps apart, scrambled by `salt`.
-fn hashed_tensor(salt: u32, shape: [usize; 4], half_range: f32, device: &Device) -> Tensor<4> {
+fn hashed_tensor<const D: usize>(
+    salt: u32,
+    shape: [usize; D],
+    half_range: f32,
+    device: &Device,
+) -> Tensor<D> {
     let values = (0..shape.iter().product::<usize>() as u32)
         .map(|i| {
             ((i.wrapping_mul(2654435761) ^ salt) % 1000) as f32 / (500.0 / half_range) - half_range
         })
         .collect::<Vec<f32>>();
-    Tensor::<4>::from_data(TensorData::new(values, shape), device)
+    Tensor::<D>::from_data(TensorData::new(values, shape), device)
+}
+
+/// `work` on a rayon pool of `threads` threads of its own.
+fn on_a_pool_of<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> R {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a rayon pool")
+        .install(work)
 }
 
 #[test]
@@ -216,19 +230,9 @@ fn element_wise_results_on_two_threads_are_the_bits_of_one_thread() {
     // and allocating, contiguous and broadcast, each must give the one-thread bits.
     let (rows, cols) = (300, 1000);
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("a rayon pool");
-        pool.install(|| {
+        on_a_pool_of(threads, || {
             let device = Device::flex();
-            let fill = |salt: u32, shape: [usize; 2]| {
-                let n = (shape[0] * shape[1]) as u32;
-                let data: Vec<f32> = (0..n)
-                    .map(|i| ((i.wrapping_mul(2654435761) ^ salt) % 1000) as f32 / 250.0 - 2.0)
-                    .collect();
-                Tensor::<2>::from_data(TensorData::new(data, shape), &device)
-            };
+            let fill = |salt: u32, shape: [usize; 2]| hashed_tensor(salt, shape, 2.0, &device);
             let (a, b) = (fill(1, [rows, cols]), fill(2, [rows, cols]));
             let column = fill(3, [rows, 1]);
             let kept = a.clone(); // `a` is shared from here on: the allocating paths
@@ -268,19 +272,9 @@ fn products_split_across_two_threads_are_the_bits_of_one_thread() {
         (16, 256, 768),
     ];
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("a rayon pool");
-        pool.install(|| {
+        on_a_pool_of(threads, || {
             let device = Device::flex();
-            let fill = |salt: u32, shape: [usize; 3]| {
-                let n = shape.iter().product::<usize>() as u32;
-                let data: Vec<f32> = (0..n)
-                    .map(|i| ((i.wrapping_mul(2654435761) ^ salt) % 1000) as f32 / 250.0 - 2.0)
-                    .collect();
-                Tensor::<3>::from_data(TensorData::new(data, shape), &device)
-            };
+            let fill = |salt: u32, shape: [usize; 3]| hashed_tensor(salt, shape, 2.0, &device);
             shapes
                 .iter()
                 .flat_map(|&(m, k, n)| {
