@@ -47,13 +47,33 @@ pub fn parse_shape(text: &str) -> Result<Shape> {
         }
         Ok(parsed)
     };
-    Ok(Shape {
+    let shape = Shape {
         batch: batch.map(|b| dim("B", b)).transpose()?,
         m: dim("M", m)?,
         k: dim("K", k)?,
         n: dim("N", n)?,
-    })
+    };
+    let rows = shape.batch.unwrap_or(1).saturating_mul(shape.m);
+    let largest = [
+        rows.saturating_mul(shape.k),
+        shape.k.saturating_mul(shape.n),
+        rows.saturating_mul(shape.n),
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or(0);
+    if largest > MAX_OPERAND_ELEMENTS {
+        bail!(
+            "matmul shape {text:?}: an operand of {largest} f32 values ({:.1} GiB) is larger \
+             than the 1 GiB per operand this command allows; choose smaller dimensions",
+            largest as f64 * 4.0 / (1u64 << 30) as f64
+        );
+    }
+    Ok(shape)
 }
+
+/// The largest input or output a product may have: 1 GiB of f32.
+const MAX_OPERAND_ELEMENTS: usize = 1 << 28;
 
 /// Fixed values in [−1, 1), the same for every run.
 fn fixed_matrix(rows: usize, cols: usize, salt: usize, device: &Device) -> Tensor<2> {
@@ -67,9 +87,9 @@ fn fixed_matrix(rows: usize, cols: usize, salt: usize, device: &Device) -> Tenso
 /// starting its threads, the allocator taking fresh memory).
 const WARM_UP: usize = 5;
 
-/// The seconds of `repeat` products after `WARM_UP` untimed ones. Each ends when one element of its output
-/// is on the host: the whole product has then been computed (a GPU's queued work included),
-/// and the time holds no copy of the output, as torch's `a @ b` holds none.
+/// The seconds of `repeat` products after `WARM_UP` untimed ones. Each ends when one element of
+/// its output is on the host: the whole product has then been computed (a GPU's queued work
+/// included), and the time holds no copy of the output, as torch's `a @ b` holds none.
 fn product_seconds(shape: Shape, repeat: usize, device: &Device) -> Vec<f64> {
     let rows = shape.batch.unwrap_or(1) * shape.m;
     let a = fixed_matrix(rows, shape.k, 1, device);
@@ -95,8 +115,8 @@ fn product_seconds(shape: Shape, repeat: usize, device: &Device) -> Vec<f64> {
     (0..repeat).map(|_| product()).collect()
 }
 
-/// One JSON line per shape: `{"m", "k", "n", "seconds": [...], "gflops"}` (GFLOP/s of the
-/// median).
+/// One JSON line per shape: `{"batch", "m", "k", "n", "seconds": [...], "gflops"}` (GFLOP/s of
+/// the median; `batch` is null for a plain product).
 pub fn matmul_speed_command(
     shapes: &[String],
     repeat: usize,
@@ -158,6 +178,7 @@ mod tests {
             ("1808x256", "write it as MxKxN"),
             ("1808x256x768x2x1", "write it as MxKxN"),
             ("0x1808x256x768", "B must be at least 1"),
+            ("100000x100000x100000", "choose smaller dimensions"),
             ("1808xbx768", "K = \"b\" is not a whole number"),
             ("0x256x768", "M must be at least 1"),
         ] {
