@@ -18,8 +18,8 @@ interleaved pairs (repro, torch, repro, torch, ...), on the same folder and the 
   fwd    one no-grad forward of 8 × 128 fixed tokens (`repro model speed`).
   matmul the f32 products of a training step of the preset (each linear layer's forward over
          8 rows × 200 tokens, as the model computes it and as one plain product over the 1,600
-         rows, and one weight gradient over all rows), and, with --smollm2, of SmolLM2's decoding step (16 rows × 1 token):
-         `repro model matmul-speed` (burn's `linear` and `matmul`, the layers' own path)
+         rows, and one weight gradient over all rows), and, with --smollm2, of SmolLM2's
+         decoding step (16 rows × 1 token): `repro model matmul-speed` (burn's `linear` and `matmul`, the layers' own path)
          against torch's `x @ w`, 20 timed products per round after 5 untimed. These rows say
          how much of a step's ratio is the matmul kernel's. Each row's GFLOP/s is repro's.
   eval   greedy evaluation of 16 Countdown prompts × ≤ 128 new tokens, load included, on the

@@ -13,6 +13,7 @@ use burn::tensor::module::linear;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::device::DeviceKind;
+use super::speed::median_seconds;
 
 /// One product's shape: `[m, k] × [k, n]`, or `[batch, m, k] × [k, n]` (a linear layer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,9 +137,7 @@ pub fn matmul_speed_command(
     let mut out = String::new();
     for shape in shapes {
         let seconds = product_seconds(shape, repeat, &device);
-        let mut sorted = seconds.clone();
-        sorted.sort_by(f64::total_cmp);
-        let median = crate::plot::series::median(&sorted);
+        let median = median_seconds(&seconds);
         let line = serde_json::json!({
             "batch": shape.batch,
             "m": shape.m,

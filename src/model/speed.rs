@@ -70,9 +70,7 @@ pub fn speed_command(
             (seconds, Some(losses))
         }
     };
-    let mut sorted = seconds.clone();
-    sorted.sort_by(f64::total_cmp);
-    let median = crate::plot::series::median(&sorted);
+    let median = median_seconds(&seconds);
     let mut json = serde_json::json!({
         "work": match work {
             Work::Forward => "forward",
@@ -87,6 +85,13 @@ pub fn speed_command(
         json["losses"] = serde_json::json!(losses);
     }
     Ok(json.to_string() + "\n")
+}
+
+/// The median of timed runs, in whatever order they came.
+pub fn median_seconds(seconds: &[f64]) -> f64 {
+    let mut sorted = seconds.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    crate::plot::series::median(&sorted)
 }
 
 /// The seconds of `repeat` forwards after one warm-up; each ends when its logits are on the host.
